@@ -1,0 +1,57 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { AppDeps, AppState } from './http/context.ts';
+import { requestId } from './http/middleware/request-id.ts';
+import { accessLog } from './http/middleware/access-log.ts';
+import { errorHandler } from './http/middleware/errors.ts';
+import { authenticate, requireRole } from './http/middleware/authenticate.ts';
+import { healthRoutes } from './http/health-routes.ts';
+import { organisationsRoutes } from './http/admin/organisations-routes.ts';
+import { tokensRoutes } from './http/admin/tokens-routes.ts';
+import { discoveryRoutes } from './http/scim/discovery-routes.ts';
+import { tokenVerifier } from './auth/verify.ts';
+import type { TokenSettings } from './auth/tokens.ts';
+import { ScimError } from './scim/scim-error.ts';
+import { sendScim } from './http/respond.ts';
+
+export const TOKEN_LEEWAY_SECONDS = 30;
+
+/** Builds the Koa app from its dependencies without listening, so tests drive it directly. */
+export function buildApp(deps: AppDeps): Koa<AppState> {
+  const app = new Koa<AppState>();
+  app.proxy = false;
+  // Errors are answered by errorHandler; Koa's default handler would print stacks to stderr.
+  app.silent = true;
+  const settings: TokenSettings = { issuer: deps.config.issuer, audience: deps.config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS };
+  const verify = tokenVerifier(deps.db, deps.key, settings, deps.now);
+
+  const requireToken = authenticate(verify);
+  const routers = [
+    healthRoutes(deps),
+    withPrefix('/admin/v1', [requireToken, requireRole('operator')], organisationsRoutes(deps), tokensRoutes(deps, settings)),
+    withPrefix('/scim/v2', [requireToken], discoveryRoutes()),
+  ];
+
+  app.use(requestId);
+  app.use(accessLog(deps.log));
+  app.use(errorHandler(deps.log));
+  for (const router of routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: true, methodNotAllowed: () => new ScimError(405, 'method not allowed on this resource') }));
+  }
+  // Not thrown: the routers' allowedMethods, further up the chain, turn a 404 into 405 when the
+  // path exists with another method.
+  app.use((ctx) => {
+    const error = new ScimError(404, `no resource at ${ctx.path}`);
+    sendScim(ctx, 404, error.toBody());
+  });
+  return app;
+}
+
+/** One router per API: its prefix, the middleware guarding it, then the resource routers under it. */
+function withPrefix(prefix: string, guards: Koa.Middleware<AppState>[], ...children: Router<AppState>[]): Router<AppState> {
+  const router = new Router<AppState>({ prefix });
+  router.use(...guards);
+  for (const child of children) router.use(child.routes());
+  return router;
+}

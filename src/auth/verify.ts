@@ -1,0 +1,22 @@
+import type { Knex } from 'knex';
+import type { SigningKey } from './signing-key.ts';
+import { TokenRejected, verifyTokenSignature, type Principal, type TokenSettings } from './tokens.ts';
+import { organisationsStore } from '../store/organisations-store.ts';
+import { tokensStore } from '../store/tokens-store.ts';
+
+/**
+ * Full verification of a bearer token: the JWT checks, then what only the database knows — the
+ * organisation exists and is active, and the jti is not revoked.
+ */
+export function tokenVerifier(db: Knex, key: SigningKey, settings: TokenSettings, now: () => Date) {
+  const organisations = organisationsStore(db);
+  const tokens = tokensStore(db);
+  return async function verify(token: string): Promise<Principal> {
+    const principal = await verifyTokenSignature(key, settings, token, now().getTime());
+    if (principal.orgId !== undefined && !(await organisations.isActive(principal.orgId))) {
+      throw new TokenRejected('the organisation the token names does not exist or is not active');
+    }
+    if (await tokens.isRevoked(principal.jti)) throw new TokenRejected('the token has been revoked');
+    return principal;
+  };
+}

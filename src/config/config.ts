@@ -1,0 +1,42 @@
+import path from 'node:path';
+
+/** Everything the process reads from its environment, parsed once and typed. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  signingKey: string | undefined;
+  issuer: string;
+  audience: string;
+  logLevel: string;
+  maxBodyBytes: number;
+  shutdownGraceMs: number;
+  smtpUrl: string | undefined;
+}
+
+export class ConfigError extends Error {}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    host: env.HOST || '127.0.0.1',
+    port: intFrom(env, 'PORT', 8080),
+    dataDir: path.resolve(env.DATA_DIR || './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    signingKey: env.IDM_SIGNING_KEY || undefined,
+    issuer: env.IDM_ISSUER || 'identity-manager',
+    audience: env.IDM_AUDIENCE || 'identity-manager',
+    logLevel: env.LOG_LEVEL || 'info',
+    maxBodyBytes: intFrom(env, 'MAX_BODY_BYTES', 1_048_576),
+    shutdownGraceMs: intFrom(env, 'SHUTDOWN_GRACE_MS', 10_000),
+    smtpUrl: env.SMTP_URL || undefined,
+  };
+}

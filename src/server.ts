@@ -1,0 +1,72 @@
+import http from 'node:http';
+import pino from 'pino';
+import { loadConfig, type Config } from './config/config.ts';
+import { openDb, migrate, type Db } from './store/db.ts';
+import { loadOrCreateSigningKey } from './auth/signing-key.ts';
+import { buildApp } from './app.ts';
+import path from 'node:path';
+
+export interface RunningServer {
+  server: http.Server;
+  db: Db;
+  url: string;
+  stop: () => Promise<void>;
+}
+
+/** Opens the database, migrates, listens; resolves once accepting connections. */
+export async function startServer(config: Config, log = pino({ level: config.logLevel })): Promise<RunningServer> {
+  const db = openDb({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  const applied = await migrate(db);
+  if (applied.length) log.info({ migrations: applied }, 'migrations applied');
+  const key = await loadOrCreateSigningKey(config.dataDir, config.signingKey);
+  const app = buildApp({ db, config, key, log, now: () => new Date() });
+  const server = http.createServer(app.callback());
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host}:${port}`;
+  log.info({ url, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    // Stop accepting, let in-flight requests finish (bounded by the grace period), then close the database.
+    stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+      await closed;
+      clearTimeout(timer);
+      await db.destroy();
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+  return { server, db, url, stop };
+}
+
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href;
+if (isMain) {
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel });
+  startServer(config, log).then(
+    (running) => {
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => {
+          log.info({ signal }, 'shutting down');
+          running.stop().then(() => process.exit(0), (err) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          });
+        });
+      }
+    },
+    (err) => {
+      log.fatal({ err }, 'could not start');
+      process.exit(1);
+    },
+  );
+}
