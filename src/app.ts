@@ -9,7 +9,12 @@ import { healthRoutes } from './http/health-routes.ts';
 import { organisationsRoutes } from './http/admin/organisations-routes.ts';
 import { tokensRoutes } from './http/admin/tokens-routes.ts';
 import { discoveryRoutes } from './http/scim/discovery-routes.ts';
+import { usersRoutes } from './http/scim/users-routes.ts';
+import { groupsRoutes } from './http/scim/groups-routes.ts';
+import { searchRoutes } from './http/scim/search-routes.ts';
+import { bulkRoutes } from './http/scim/bulk-routes.ts';
 import { tokenVerifier } from './auth/verify.ts';
+import { schemaRegistry } from './scim/schema-registry.ts';
 import type { TokenSettings } from './auth/tokens.ts';
 import { ScimError } from './scim/scim-error.ts';
 import { sendScim } from './http/respond.ts';
@@ -26,10 +31,16 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   const verify = tokenVerifier(deps.db, deps.key, settings, deps.now);
 
   const requireToken = authenticate(verify);
+  const registry = schemaRegistry();
   const routers = [
     healthRoutes(deps),
     withPrefix('/admin/v1', [requireToken, requireRole('operator')], organisationsRoutes(deps), tokensRoutes(deps, settings)),
-    withPrefix('/scim/v2', [requireToken], discoveryRoutes()),
+    withPrefix('/scim/v2', [requireToken],
+      discoveryRoutes(registry),
+      usersRoutes(deps, registry),
+      groupsRoutes(deps, registry),
+      searchRoutes(deps, registry),
+      bulkRoutes(deps, registry, deps.log)),
   ];
 
   app.use(requestId);

@@ -9,7 +9,7 @@ export interface AuditEvent {
   resourceId: string | null;
   requestId: string | null;
   /** Changed attributes with before/after values; secrets never reach this far. */
-  changes?: Record<string, { before?: unknown; after?: unknown }> | null;
+  changes?: Record<string, { before?: unknown; after?: unknown; changed?: true }> | null;
 }
 
 /** Appends events; the table refuses UPDATE and DELETE by trigger, so there is nothing else here. */

@@ -1,0 +1,86 @@
+import { badRequest, notFound, refusal, ScimError } from '../scim/scim-error.ts';
+import { etagOf } from '../scim/render.ts';
+import type { GroupRow } from '../store/groups-store.ts';
+import { mayChangeMembership } from './policy.ts';
+import { checkIfMatch } from './versioning.ts';
+import { audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
+import { userLifecycle } from './user-lifecycle.ts';
+
+/**
+ * A change to a group's membership as a delta: start from `replaceWith` when given (or from no
+ * members when `removeAll`), else from the current members; then add `add`, then take away
+ * `remove`. PATCH, PUT and Bulk all come down to one of these.
+ */
+export interface MembershipDelta {
+  replaceWith?: string[];
+  removeAll: boolean;
+  add: string[];
+  remove: string[];
+  /** A displayName the request asks for; the catalog owns names, so only the current one is accepted. */
+  displayName?: string;
+}
+
+/** Audit entries list at most this many member ids; the counts are always complete. */
+const AUDIT_ID_LIMIT = 1000;
+
+export async function getGroup(req: TenantRequest, id: string): Promise<GroupRow> {
+  const row = await storesFor(req).groups.find(id);
+  if (!row) throw notFound(`no Group ${id}`);
+  return row;
+}
+
+export function touchesMembers(delta: MembershipDelta): boolean {
+  return delta.replaceWith !== undefined || delta.removeAll || delta.add.length > 0 || delta.remove.length > 0;
+}
+
+export async function changeMembership(req: TenantRequest, id: string, delta: MembershipDelta, ifMatch?: string): Promise<GroupRow> {
+  return inTransaction(req, async (tx) => {
+    const { groups, users } = storesFor(tx);
+    const group = await groups.lock(id);
+    if (!group) throw notFound(`no Group ${id}`);
+    checkIfMatch(ifMatch, etagOf(group.version));
+    if (delta.displayName !== undefined && delta.displayName !== group.display_name) {
+      throw new ScimError(400, `displayName of a service group cannot be changed: the service catalog owns "${group.display_name}"`, 'mutability');
+    }
+    if (!touchesMembers(delta)) return group;
+    const refused = refusal(mayChangeMembership(tx.principal, { grantedBy: group.granted_by, displayName: group.display_name }, tx.org));
+    if (refused) throw refused;
+
+    const incoming = [...new Set([...(delta.replaceWith ?? []), ...delta.add])];
+    const known = await users.existing(incoming);
+    const unknown = incoming.filter((v) => !known.has(v));
+    if (unknown.length) {
+      // SPEC §4: a member of another organisation is reported exactly like one that does not exist.
+      throw badRequest(`member value "${unknown[0]}" is not a User of this organisation`, 'invalidValue');
+    }
+
+    const removed: string[] = [];
+    if (delta.replaceWith !== undefined) {
+      removed.push(...(await groups.removeMembersExcept(group.id, delta.replaceWith)));
+    } else if (delta.removeAll) {
+      removed.push(...(await groups.removeAllMembers(group.id)));
+    }
+    const added = await groups.addMembers(group.id, incoming, tx.now);
+    removed.push(...(await groups.removeMembers(group.id, delta.remove)));
+
+    const changedUsers = [...new Set([...added, ...removed])];
+    if (changedUsers.length === 0) return group;
+    await users.touchMembership(changedUsers, tx.now);
+    await groups.bumpVersion(group.id, tx.now);
+    await userLifecycle.afterMembershipChange(tx, group, added, removed);
+    await audit(tx, {
+      action: 'group.members',
+      resourceType: 'Group',
+      resourceId: group.id,
+      changes: {
+        members: {
+          added: added.slice(0, AUDIT_ID_LIMIT),
+          removed: removed.slice(0, AUDIT_ID_LIMIT),
+          addedCount: added.length,
+          removedCount: removed.length,
+        },
+      } as never,
+    });
+    return (await groups.find(group.id))!;
+  });
+}

@@ -1,0 +1,85 @@
+import type { Principal } from '../auth/tokens.ts';
+import type { Organisation } from './organisations.ts';
+import { isFormOnlySchool, type GrantedBy } from './services.ts';
+
+/**
+ * Every rule of SPEC §4 is decided here and nowhere else: SCIM single requests, Bulk and the
+ * operator API all ask this module before they write. A refusal names its rule, and its detail is
+ * written (in Swedish) for a school administrator: what to do instead.
+ */
+export type Decision = { allowed: true } | { allowed: false; status: number; rule: string; detail: string };
+
+const ALLOW: Decision = { allowed: true };
+
+export const RULES = {
+  deleteUser: 'users-are-ended-by-csn',
+  formOnlyService: 'form-only-service',
+  adminGroup: 'admin-group-needs-declaration',
+  catalogOwnsGroups: 'catalog-owns-groups',
+  adminPassword: 'admins-do-not-set-passwords',
+} as const;
+
+export function mayDeleteUser(principal: Principal): Decision {
+  if (principal.role === 'operator') return ALLOW;
+  return {
+    allowed: false,
+    status: 403,
+    rule: RULES.deleteUser,
+    detail:
+      'Användare kan inte tas bort här. Inaktivera användaren (active = false) så skickas en begäran om avslut till CSN, ' +
+      'eller kontakta CSN:s behörighetsadministration för att avsluta användaren.',
+  };
+}
+
+export interface GroupForPolicy {
+  grantedBy: GrantedBy;
+  displayName: string;
+}
+
+/**
+ * Adding or removing a member of a service group. `viaAdminApi` is true only for the operator
+ * API's administrator grant, which carries a declaration (SPEC §3.5).
+ */
+export function mayChangeMembership(principal: Principal, group: GroupForPolicy, org: Organisation, viaAdminApi = false): Decision {
+  if (group.grantedBy === 'declaration' && !viaAdminApi) {
+    return {
+      allowed: false,
+      status: 403,
+      rule: RULES.adminGroup,
+      detail:
+        `Gruppen ${group.displayName} kan bara ändras av CSN efter en undertecknad försäkran. ` +
+        'Skicka försäkran till CSN så registrerar CSN behörighetsadministratören.',
+    };
+  }
+  if (principal.role === 'operator') return ALLOW;
+  if (group.grantedBy === 'form_rule' && isFormOnlySchool(org)) {
+    return {
+      allowed: false,
+      status: 403,
+      rule: RULES.formOnlyService,
+      detail:
+        `Behörighet till ${group.displayName} ges på blankett för er skolform. ` +
+        'Skicka blanketten till CSN så lägger CSN till behörigheten, eller kontakta CSN.',
+    };
+  }
+  return ALLOW;
+}
+
+export function mayCreateOrDeleteGroup(): Decision {
+  return {
+    allowed: false,
+    status: 403,
+    rule: RULES.catalogOwnsGroups,
+    detail: 'Grupperna motsvarar e-tjänsterna och skapas, byter namn och tas bort bara av CSN:s tjänstekatalog.',
+  };
+}
+
+export function mayWritePassword(principal: Principal): Decision {
+  if (principal.role !== 'admin') return ALLOW;
+  return {
+    allowed: false,
+    status: 403,
+    rule: RULES.adminPassword,
+    detail: 'En behörighetsadministratör sätter inte andras lösenord. Beställ ett engångslösenord till användaren i stället.',
+  };
+}

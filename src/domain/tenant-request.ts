@@ -1,0 +1,42 @@
+import type { Knex } from 'knex';
+import type { Principal } from '../auth/tokens.ts';
+import type { Organisation } from './organisations.ts';
+import { auditStore, type AuditEvent } from '../store/audit-store.ts';
+import { usersStore } from '../store/users-store.ts';
+import { groupsStore } from '../store/groups-store.ts';
+
+/**
+ * One request acting in one organisation: who acts, in which organisation, and the stores scoped
+ * to it. `withTransaction` gives the same view over a transaction, so every write of a request
+ * commits or rolls back together.
+ */
+export interface TenantRequest {
+  db: Knex;
+  org: Organisation;
+  principal: Principal;
+  requestId: string;
+  now: Date;
+}
+
+export function storesFor(req: TenantRequest) {
+  return {
+    users: usersStore(req.db, req.org.id),
+    groups: groupsStore(req.db, req.org.id),
+    audit: auditStore(req.db),
+  };
+}
+
+export async function inTransaction<T>(req: TenantRequest, work: (tx: TenantRequest) => Promise<T>): Promise<T> {
+  if (req.db.isTransaction) return work(req);
+  return req.db.transaction((trx) => work({ ...req, db: trx }));
+}
+
+export function audit(req: TenantRequest, event: Omit<AuditEvent, 'orgId' | 'actorSubject' | 'actorRole' | 'requestId'>): Promise<void> {
+  return auditStore(req.db).append({
+    ...event,
+    orgId: req.org.id,
+    actorSubject: req.principal.subject,
+    actorRole: req.principal.role,
+    requestId: req.requestId,
+  }, req.now);
+}

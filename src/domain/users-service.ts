@@ -1,0 +1,132 @@
+import crypto from 'node:crypto';
+import type { CanonicalResource } from '../scim/resource-input.ts';
+import { badRequest, notFound, refusal, ScimError } from '../scim/scim-error.ts';
+import { etagOf, type Membership } from '../scim/render.ts';
+import type { UserRow, UserWrite } from '../store/users-store.ts';
+import { mayDeleteUser, mayWritePassword } from './policy.ts';
+import { hashPassword } from './password-hash.ts';
+import { checkIfMatch } from './versioning.ts';
+import { audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
+import { diffResources } from './diff.ts';
+import { userLifecycle } from './user-lifecycle.ts';
+
+export interface StoredUser {
+  row: UserRow;
+  memberships: Membership[];
+}
+
+export const MAX_USERNAME_LENGTH = 256;
+
+/** The resource as a client wrote it, rebuilt from the row (no derived values, no meta). */
+export function canonicalOf(row: UserRow): CanonicalResource {
+  const resource: CanonicalResource = { userName: row.user_name };
+  if (row.external_id !== null) resource.externalId = row.external_id;
+  Object.assign(resource, row.data);
+  resource.active = row.active;
+  return resource;
+}
+
+/** Splits a canonical User into the stored columns and the password, which is hashed apart. */
+function toWrite(resource: CanonicalResource, current?: UserRow): { write: UserWrite; password?: string } {
+  const { userName, externalId, active, password, groups: _groups, ...data } = resource;
+  if (typeof userName !== 'string' || userName.trim() === '') throw badRequest('userName is required', 'invalidValue');
+  if (userName.length > MAX_USERNAME_LENGTH) throw badRequest(`userName is longer than ${MAX_USERNAME_LENGTH} characters`, 'invalidValue');
+  return {
+    write: {
+      userName,
+      externalId: typeof externalId === 'string' ? externalId : null,
+      // RFC 7644 §3.5.1 would make an omitted `active` unassigned; we keep the current state rather
+      // than activate or deactivate someone because a client left the attribute out.
+      active: typeof active === 'boolean' ? active : (current?.active ?? true),
+      data,
+    },
+    password: typeof password === 'string' ? password : undefined,
+  };
+}
+
+async function withMemberships(req: TenantRequest, row: UserRow): Promise<StoredUser> {
+  return { row, memberships: await storesFor(req).groups.membershipsOf([row.id]) };
+}
+
+export async function getUser(req: TenantRequest, id: string): Promise<StoredUser> {
+  const row = await storesFor(req).users.find(id);
+  if (!row) throw notFound(`no User ${id}`);
+  return withMemberships(req, row);
+}
+
+async function checkPassword(req: TenantRequest, password: string | undefined): Promise<string | undefined> {
+  if (password === undefined) return undefined;
+  const refused = refusal(mayWritePassword(req.principal));
+  if (refused) throw refused;
+  return hashPassword(password);
+}
+
+export async function createUser(req: TenantRequest, resource: CanonicalResource): Promise<StoredUser> {
+  const { write, password } = toWrite(resource);
+  const passwordHash = await checkPassword(req, password);
+  return inTransaction(req, async (tx) => {
+    const { users } = storesFor(tx);
+    await assertUserNameFree(tx, write.userName);
+    const row = await users.insert(crypto.randomUUID(), write, tx.now);
+    if (passwordHash) await users.setPasswordHash(row.id, passwordHash, tx.now);
+    await audit(tx, { action: 'user.create', resourceType: 'User', resourceId: row.id, changes: diffResources({}, resource) });
+    await userLifecycle.afterWrite(tx, undefined, row);
+    return { row, memberships: [] };
+  });
+}
+
+export async function replaceUser(req: TenantRequest, id: string, resource: CanonicalResource, ifMatch?: string): Promise<StoredUser> {
+  return inTransaction(req, async (tx) => {
+    const { users } = storesFor(tx);
+    const current = await users.findForUpdate(id);
+    if (!current) throw notFound(`no User ${id}`);
+    checkIfMatch(ifMatch, etagOf(current.version));
+    return writeUser(tx, current, resource);
+  });
+}
+
+/** Applies `change` to the user's current resource under a row lock, then stores the result. */
+export async function modifyUser(req: TenantRequest, id: string, change: (current: CanonicalResource) => CanonicalResource, ifMatch?: string): Promise<StoredUser> {
+  return inTransaction(req, async (tx) => {
+    const current = await storesFor(tx).users.findForUpdate(id);
+    if (!current) throw notFound(`no User ${id}`);
+    checkIfMatch(ifMatch, etagOf(current.version));
+    return writeUser(tx, current, change(canonicalOf(current)));
+  });
+}
+
+async function writeUser(tx: TenantRequest, current: UserRow, resource: CanonicalResource): Promise<StoredUser> {
+  const { users } = storesFor(tx);
+  const { write, password } = toWrite(resource, current);
+  const passwordHash = await checkPassword(tx, password);
+  if (write.userName.toLowerCase() !== current.user_name.toLowerCase()) await assertUserNameFree(tx, write.userName);
+  const before = canonicalOf(current);
+  const row = await users.update(current, write, tx.now);
+  if (passwordHash) await users.setPasswordHash(row.id, passwordHash, tx.now);
+  const changes = diffResources(before, { ...canonicalOf(row), ...(password !== undefined ? { password } : {}) });
+  await audit(tx, { action: 'user.update', resourceType: 'User', resourceId: row.id, changes });
+  await userLifecycle.afterWrite(tx, current, row);
+  return withMemberships(tx, row);
+}
+
+export async function deleteUser(req: TenantRequest, id: string, ifMatch?: string): Promise<void> {
+  await inTransaction(req, async (tx) => {
+    const { users } = storesFor(tx);
+    const current = await users.findForUpdate(id);
+    if (!current) throw notFound(`no User ${id}`);
+    const refused = refusal(mayDeleteUser(tx.principal));
+    if (refused) throw refused;
+    checkIfMatch(ifMatch, etagOf(current.version));
+    await users.delete(id);
+    await audit(tx, { action: 'user.delete', resourceType: 'User', resourceId: id, changes: diffResources(canonicalOf(current), {}) });
+  });
+}
+
+/**
+ * userName is unique across the server, case-insensitively (RFC 7643 `uniqueness: server`). The
+ * user_names table's primary key is the guarantee; this check only gives the clearer message.
+ */
+async function assertUserNameFree(tx: TenantRequest, userName: string): Promise<void> {
+  const taken = await tx.db('user_names').where({ lower_name: userName.toLowerCase() }).first('lower_name');
+  if (taken) throw new ScimError(409, `userName "${userName}" is already taken`, 'uniqueness');
+}

@@ -1,0 +1,115 @@
+import Router from '@koa/router';
+import type { Logger } from 'pino';
+import type { AppContext, AppDeps, AppState } from '../context.ts';
+import { readJson } from '../body.ts';
+import { sendScim } from '../respond.ts';
+import { baseUrlOf, tenantRequest } from './tenant.ts';
+import { groupActions, userActions, type WriteContext, type WriteResult } from './resource-actions.ts';
+import { BULK_RESPONSE, type SchemaRegistry } from '../../scim/schema-registry.ts';
+import { parseBulkRequest, referencesOf, resolvePath, resolveReferences, type BulkOperation } from '../../scim/bulk.ts';
+import { ScimError, notFound } from '../../scim/scim-error.ts';
+
+interface BulkConfig {
+  maxOperations: number;
+  maxPayloadSize: number;
+}
+
+interface OperationResult {
+  method: string;
+  bulkId?: string;
+  location?: string;
+  version?: string;
+  status: string;
+  response?: Record<string, unknown>;
+}
+
+/** RFC 7644 §3.7: each operation runs through the same actions as the single request would. */
+async function dispatch(c: WriteContext, op: BulkOperation, path: string, data: unknown): Promise<WriteResult> {
+  const match = /^\/(Users|Groups)(?:\/([^/]+))?$/i.exec(path);
+  if (!match) throw notFound(`no resource at ${path}`);
+  const actions = match[1].toLowerCase() === 'users' ? userActions : groupActions;
+  const id = match[2];
+  if (op.method === 'POST') {
+    if (id) throw new ScimError(405, 'POST goes to /Users or /Groups, without an id');
+    return actions.create(c, data);
+  }
+  if (!id) throw new ScimError(405, `${op.method} needs a resource id in the path`);
+  if (op.method === 'PUT') return actions.replace(c, id, data);
+  if (op.method === 'PATCH') return actions.patch(c, id, data);
+  return actions.delete(c, id);
+}
+
+export function bulkRoutes(deps: AppDeps, registry: SchemaRegistry, log: Logger): Router<AppState> {
+  const router = new Router<AppState>();
+  const limits = registry.serviceProviderConfig.bulk as BulkConfig;
+
+  router.post('/Bulk', async (ctx: AppContext) => {
+    const request = parseBulkRequest(await readJson(ctx, limits.maxPayloadSize), limits.maxOperations);
+    const req = await tenantRequest(ctx, deps);
+    const baseUrl = baseUrlOf(ctx);
+    const byBulkId = new Map(request.operations.filter((o) => o.bulkId).map((o) => [o.bulkId!, o]));
+    const created = new Map<string, string>();
+    const results = new Map<number, OperationResult>();
+    const running = new Set<number>();
+    let errors = 0;
+
+    const fail = (op: BulkOperation, error: ScimError): OperationResult => ({
+      method: op.method,
+      ...(op.bulkId ? { bulkId: op.bulkId } : {}),
+      status: String(error.status),
+      response: error.toBody(),
+    });
+
+    // An operation that refers to another's bulkId runs after it, whatever their order in the
+    // request; a reference that cannot be resolved (unknown, failed, circular) fails the operation.
+    const run = async (op: BulkOperation): Promise<OperationResult> => {
+      const done = results.get(op.index);
+      if (done) return done;
+      if (running.has(op.index)) throw new ScimError(409, `bulkId references of operation ${op.index} form a cycle`, 'invalidValue');
+      running.add(op.index);
+      try {
+        for (const ref of referencesOf(op)) {
+          const target = byBulkId.get(ref);
+          if (!target) throw new ScimError(400, `bulkId "${ref}" is not defined in this request`, 'invalidValue');
+          const outcome = await run(target);
+          if (!created.has(ref)) throw new ScimError(409, `operation with bulkId "${ref}" did not succeed (${outcome.status})`, 'invalidValue');
+        }
+        const c: WriteContext = { registry, req: { ...req, now: deps.now() }, baseUrl, ifMatch: op.version };
+        const result = await dispatch(c, op, resolvePath(op.path, created), resolveReferences(op.data, created));
+        const outcome: OperationResult = { method: op.method, status: String(result.status) };
+        if (op.bulkId) outcome.bulkId = op.bulkId;
+        if (result.kind !== 'deleted') {
+          outcome.location = result.location;
+          outcome.version = result.etag;
+          if (op.bulkId && op.method === 'POST') created.set(op.bulkId, result.kind === 'user' ? result.user.row.id : result.group.id);
+        }
+        results.set(op.index, outcome);
+        return outcome;
+      } catch (err) {
+        const error = err instanceof ScimError ? err : internal(log, err, ctx.state.requestId);
+        const outcome = fail(op, error);
+        results.set(op.index, outcome);
+        errors++;
+        return outcome;
+      } finally {
+        running.delete(op.index);
+      }
+    };
+
+    const order: number[] = [];
+    for (const op of request.operations) {
+      if (request.failOnErrors !== undefined && errors >= request.failOnErrors) break;
+      const before = new Set(results.keys());
+      await run(op);
+      for (const index of results.keys()) if (!before.has(index)) order.push(index);
+    }
+    sendScim(ctx, 200, { schemas: [BULK_RESPONSE], Operations: order.map((i) => results.get(i)!) });
+  });
+
+  return router;
+}
+
+function internal(log: Logger, err: unknown, requestId: string): ScimError {
+  log.error({ err, requestId }, 'bulk operation failed');
+  return new ScimError(500, `internal error; quote request id ${requestId}`);
+}

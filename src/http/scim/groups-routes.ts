@@ -1,0 +1,100 @@
+import Router from '@koa/router';
+import type { AppContext, AppDeps, AppState } from '../context.ts';
+import { readJson } from '../body.ts';
+import { SCIM_CONTENT_TYPE } from '../respond.ts';
+import { objectWithStreamedArray, readableFrom } from '../stream-json.ts';
+import { baseUrlOf, tenantRequest } from './tenant.ts';
+import { listResources } from './list-handler.ts';
+import { groupActions, type WriteContext, type WriteResult } from './resource-actions.ts';
+import type { SchemaRegistry } from '../../scim/schema-registry.ts';
+import { isReturned, parseProjection, project, type Projection } from '../../scim/projection.ts';
+import { etagOf, memberOf, renderGroup } from '../../scim/render.ts';
+import { getGroup } from '../../domain/groups-service.ts';
+import { ifNoneMatchHits } from '../../domain/versioning.ts';
+import { storesFor, type TenantRequest } from '../../domain/tenant-request.ts';
+import type { GroupRow } from '../../store/groups-store.ts';
+
+/** The body of one Group: members, when returned, are streamed page by page from the database. */
+export async function* groupBody(registry: SchemaRegistry, req: TenantRequest, row: GroupRow, baseUrl: string, projection: Projection): AsyncGenerator<string> {
+  const head = project(registry, 'Group', renderGroup(row, req.org, baseUrl), projection);
+  if (!isReturned(registry, 'Group', projection, 'members')) {
+    yield JSON.stringify(head);
+    return;
+  }
+  const pages = (async function* () {
+    for await (const ids of storesFor(req).groups.memberIds(row.id)) {
+      const members = ids.map((id) => memberOf(id, baseUrl));
+      yield (project(registry, 'Group', { members }, projection).members as unknown[] | undefined) ?? [];
+    }
+  })();
+  yield* objectWithStreamedArray(head, 'members', pages);
+}
+
+export function groupsRoutes(deps: AppDeps, registry: SchemaRegistry): Router<AppState> {
+  const router = new Router<AppState>();
+
+  const writeContext = async (ctx: AppContext): Promise<WriteContext> => ({
+    registry,
+    req: await tenantRequest(ctx, deps),
+    baseUrl: baseUrlOf(ctx),
+    ifMatch: ctx.get('If-Match') || undefined,
+  });
+
+  const sendGroup = (ctx: AppContext, req: TenantRequest, row: GroupRow, projection: Projection) => {
+    ctx.status = 200;
+    ctx.set('ETag', etagOf(row.version));
+    ctx.type = SCIM_CONTENT_TYPE;
+    ctx.body = readableFrom(groupBody(registry, req, row, baseUrlOf(ctx), projection));
+  };
+
+  const respond = (ctx: AppContext, c: WriteContext, result: WriteResult, alwaysBody: boolean) => {
+    if (result.kind !== 'group') return;
+    // RFC 7644 §3.5.2: 200 with the whole resource, or 204. A group can have 100,000 members, so
+    // after a PATCH the resource is returned only when the client asks for it with
+    // attributes/excludedAttributes.
+    if (!alwaysBody && ctx.query.attributes === undefined && ctx.query.excludedAttributes === undefined) {
+      ctx.status = 204;
+      ctx.set('ETag', result.etag);
+      return;
+    }
+    sendGroup(ctx, c.req, result.group, parseProjection(registry, 'Group', ctx.query.attributes, ctx.query.excludedAttributes));
+  };
+
+  router.get('/Groups', async (ctx: AppContext) => listResources(ctx, deps, registry, 'Group', ctx.query));
+
+  router.get('/Groups/:id', async (ctx: AppContext) => {
+    const projection = parseProjection(registry, 'Group', ctx.query.attributes, ctx.query.excludedAttributes);
+    const req = await tenantRequest(ctx, deps);
+    const row = await getGroup(req, ctx.params.id);
+    if (ifNoneMatchHits(ctx.get('If-None-Match'), etagOf(row.version))) {
+      ctx.status = 304;
+      ctx.set('ETag', etagOf(row.version));
+      return;
+    }
+    sendGroup(ctx, req, row, projection);
+  });
+
+  // The catalog owns groups (SPEC §3.2): creating or deleting one is refused for every role.
+  router.post('/Groups', async (ctx: AppContext) => {
+    await writeContext(ctx);
+    await groupActions.create();
+  });
+  router.delete('/Groups/:id', async (ctx: AppContext) => {
+    await writeContext(ctx);
+    await groupActions.delete();
+  });
+
+  router.put('/Groups/:id', async (ctx: AppContext) => {
+    const body = await readJson(ctx, deps.config.maxBodyBytes);
+    const c = await writeContext(ctx);
+    respond(ctx, c, await groupActions.replace(c, ctx.params.id, body), true);
+  });
+
+  router.patch('/Groups/:id', async (ctx: AppContext) => {
+    const body = await readJson(ctx, deps.config.maxBodyBytes);
+    const c = await writeContext(ctx);
+    respond(ctx, c, await groupActions.patch(c, ctx.params.id, body), false);
+  });
+
+  return router;
+}

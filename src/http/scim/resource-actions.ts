@@ -1,0 +1,85 @@
+import type { SchemaRegistry } from '../../scim/schema-registry.ts';
+import { canonicaliseResource } from '../../scim/resource-input.ts';
+import { etagOf, renderUser } from '../../scim/render.ts';
+import { refusal } from '../../scim/scim-error.ts';
+import { parsePatchRequest } from '../../scim/patch/parse.ts';
+import { applyPatch } from '../../scim/patch/apply.ts';
+import { planGroupPatch } from '../../scim/patch/group-members.ts';
+import { createUser, deleteUser, modifyUser, replaceUser, type StoredUser } from '../../domain/users-service.ts';
+import { changeMembership } from '../../domain/groups-service.ts';
+import { mayCreateOrDeleteGroup } from '../../domain/policy.ts';
+import type { TenantRequest } from '../../domain/tenant-request.ts';
+import type { GroupRow } from '../../store/groups-store.ts';
+
+/**
+ * The writes of /Users and /Groups without HTTP: the single-request routes and Bulk both call
+ * these, so a Bulk operation runs under exactly the rules of the same request sent alone.
+ */
+export type WriteResult =
+  | { kind: 'user'; status: number; user: StoredUser; etag: string; location: string }
+  | { kind: 'group'; status: number; group: GroupRow; etag: string; location: string }
+  | { kind: 'deleted'; status: 204 };
+
+export interface WriteContext {
+  registry: SchemaRegistry;
+  req: TenantRequest;
+  baseUrl: string;
+  ifMatch?: string;
+}
+
+const userResult = (c: WriteContext, status: number, user: StoredUser): WriteResult => ({
+  kind: 'user',
+  status,
+  user,
+  etag: etagOf(user.row.version),
+  location: `${c.baseUrl}/Users/${user.row.id}`,
+});
+
+const groupResult = (c: WriteContext, group: GroupRow): WriteResult => ({
+  kind: 'group',
+  status: 200,
+  group,
+  etag: etagOf(group.version),
+  location: `${c.baseUrl}/Groups/${group.id}`,
+});
+
+export const userActions = {
+  async create(c: WriteContext, body: unknown) {
+    return userResult(c, 201, await createUser(c.req, canonicaliseResource(c.registry, 'User', body)));
+  },
+  async replace(c: WriteContext, id: string, body: unknown) {
+    return userResult(c, 200, await replaceUser(c.req, id, canonicaliseResource(c.registry, 'User', body), c.ifMatch));
+  },
+  async patch(c: WriteContext, id: string, body: unknown) {
+    const ops = parsePatchRequest('User', body);
+    return userResult(c, 200, await modifyUser(c.req, id, (current) => applyPatch('User', current, ops), c.ifMatch));
+  },
+  async delete(c: WriteContext, id: string): Promise<WriteResult> {
+    await deleteUser(c.req, id, c.ifMatch);
+    return { kind: 'deleted', status: 204 };
+  },
+};
+
+export const groupActions = {
+  async create(): Promise<WriteResult> {
+    throw refusal(mayCreateOrDeleteGroup())!;
+  },
+  async replace(c: WriteContext, id: string, body: unknown) {
+    const resource = canonicaliseResource(c.registry, 'Group', body);
+    const members = ((resource.members as { value?: unknown }[] | undefined) ?? []).map((m) => m.value).filter((v): v is string => typeof v === 'string');
+    const displayName = typeof resource.displayName === 'string' ? resource.displayName : undefined;
+    return groupResult(c, await changeMembership(c.req, id, { replaceWith: members, removeAll: false, add: [], remove: [], displayName }, c.ifMatch));
+  },
+  async patch(c: WriteContext, id: string, body: unknown) {
+    const ops = parsePatchRequest('Group', body);
+    return groupResult(c, await changeMembership(c.req, id, planGroupPatch(ops), c.ifMatch));
+  },
+  async delete(): Promise<WriteResult> {
+    throw refusal(mayCreateOrDeleteGroup())!;
+  },
+};
+
+/** The full User resource of a write result, for responses. */
+export function userResource(c: WriteContext, result: Extract<WriteResult, { kind: 'user' }>) {
+  return renderUser(result.user.row, result.user.memberships, c.req.org, c.baseUrl);
+}

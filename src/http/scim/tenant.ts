@@ -1,0 +1,18 @@
+import type { AppContext, AppDeps } from '../context.ts';
+import type { TenantRequest } from '../../domain/tenant-request.ts';
+import { tenantOf } from '../middleware/authenticate.ts';
+import { organisationsStore } from '../../store/organisations-store.ts';
+import { unauthorized } from '../../scim/scim-error.ts';
+
+/** The domain's view of a SCIM request: the organisation the token names, who acts, when. */
+export async function tenantRequest(ctx: AppContext, deps: AppDeps): Promise<TenantRequest> {
+  const orgId = tenantOf(ctx);
+  const org = await organisationsStore(deps.db).find(orgId);
+  // The token check saw the organisation active a moment ago; it may have gone since.
+  if (!org || !org.active) throw unauthorized('the organisation the token names does not exist or is not active');
+  return { db: deps.db, org, principal: ctx.state.principal!, requestId: ctx.state.requestId, now: deps.now() };
+}
+
+export function baseUrlOf(ctx: AppContext): string {
+  return `${ctx.origin}/scim/v2`;
+}

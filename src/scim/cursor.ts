@@ -1,0 +1,43 @@
+import crypto from 'node:crypto';
+import { ScimError } from './scim-error.ts';
+import type { KeysetPosition } from '../store/list-query.ts';
+
+/**
+ * RFC 9865 cursors: opaque to the client, carrying the last row's sort value and id, a hash of the
+ * query they belong to, and when they were issued. Nothing is kept on the server, so any process
+ * behind a load balancer can continue a listing another one started.
+ */
+interface CursorBody {
+  v: unknown;
+  i: string;
+  q: string;
+  t: number;
+}
+
+export function queryFingerprint(parts: unknown[]): string {
+  return crypto.createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 16);
+}
+
+export function encodeCursor(position: KeysetPosition, fingerprint: string, now: Date): string {
+  const body: CursorBody = { v: position.value instanceof Date ? position.value.toISOString() : position.value, i: position.id, q: fingerprint, t: Math.floor(now.getTime() / 1000) };
+  return Buffer.from(JSON.stringify(body)).toString('base64url');
+}
+
+export function decodeCursor(text: string, fingerprint: string, now: Date, timeoutSeconds: number): KeysetPosition {
+  let body: CursorBody;
+  try {
+    body = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as CursorBody;
+  } catch {
+    throw new ScimError(400, 'the cursor is not one this server issued', 'invalidCursor');
+  }
+  if (typeof body !== 'object' || body === null || typeof body.i !== 'string' || typeof body.q !== 'string' || typeof body.t !== 'number') {
+    throw new ScimError(400, 'the cursor is not one this server issued', 'invalidCursor');
+  }
+  if (body.q !== fingerprint) {
+    throw new ScimError(400, 'the cursor belongs to a listing with another filter or sort order', 'invalidCursor');
+  }
+  if (now.getTime() / 1000 - body.t > timeoutSeconds) {
+    throw new ScimError(400, `the cursor has expired (cursors are valid for ${timeoutSeconds} seconds); start again from the first page`, 'expiredCursor');
+  }
+  return { value: body.v as KeysetPosition['value'], id: body.i };
+}

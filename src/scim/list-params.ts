@@ -1,0 +1,68 @@
+import { badRequest, ScimError } from './scim-error.ts';
+import type { SortOrder } from '../store/list-query.ts';
+
+/** The listing parameters of RFC 7644 §3.4.2 and RFC 9865, from a query string or a SearchRequest body. */
+export interface ListParams {
+  filter?: string;
+  sortBy?: string;
+  sortOrder: SortOrder;
+  startIndex: number;
+  count: number;
+  /** Present (possibly empty, meaning the first page) when the client asks for cursor paging. */
+  cursor?: string;
+  attributes?: unknown;
+  excludedAttributes?: unknown;
+}
+
+export interface PagingLimits {
+  defaultPageSize: number;
+  maxPageSize: number;
+}
+
+function integer(value: unknown, name: string, scimType: 'invalidValue' | 'invalidCount' = 'invalidValue'): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n)) throw new ScimError(400, `${name} must be an integer`, scimType);
+  return n;
+}
+
+function text(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) throw badRequest(`${name} may be given once`, 'invalidValue');
+  if (typeof value !== 'string') throw badRequest(`${name} must be a string`, 'invalidValue');
+  return value;
+}
+
+export function parseListParams(source: Record<string, unknown>, limits: PagingLimits): ListParams {
+  const sortOrderText = text(source.sortOrder, 'sortOrder');
+  if (sortOrderText !== undefined && !['ascending', 'descending'].includes(sortOrderText.toLowerCase())) {
+    throw badRequest('sortOrder must be "ascending" or "descending"', 'invalidValue');
+  }
+  const cursor = text(source.cursor, 'cursor');
+  const startIndexRaw = integer(source.startIndex, 'startIndex');
+  let count: number;
+  if (cursor !== undefined) {
+    if (startIndexRaw !== undefined) throw badRequest('use either startIndex or cursor, not both', 'invalidValue');
+    // RFC 9865 §2: with cursors, a count the server cannot honour is an error rather than capped.
+    const asked = integer(source.count, 'count', 'invalidCount');
+    if (asked !== undefined && (asked < 0 || asked > limits.maxPageSize)) {
+      throw new ScimError(400, `count must be between 0 and ${limits.maxPageSize}`, 'invalidCount');
+    }
+    count = asked ?? limits.defaultPageSize;
+  } else {
+    // RFC 7644 §3.4.2.4: a negative count means 0, a count above the maximum is capped, and a
+    // startIndex below 1 means 1.
+    const asked = integer(source.count, 'count');
+    count = Math.min(Math.max(asked ?? limits.defaultPageSize, 0), limits.maxPageSize);
+  }
+  return {
+    filter: text(source.filter, 'filter'),
+    sortBy: text(source.sortBy, 'sortBy'),
+    sortOrder: sortOrderText?.toLowerCase() === 'descending' ? 'descending' : 'ascending',
+    startIndex: Math.max(startIndexRaw ?? 1, 1),
+    count,
+    cursor,
+    attributes: source.attributes,
+    excludedAttributes: source.excludedAttributes,
+  };
+}

@@ -1,0 +1,144 @@
+// PATCH of a Group as a membership delta (STYLE §7): the server never reads a whole group to change
+// members. Operations (from parsePatchRequest('Group', …)) are folded, in request order, into one
+// plan that yields the same final member set as applying them one by one (RFC 7644 §3.5.2).
+import type { Filter } from 'scim2-parse-filter';
+import { badRequest } from '../scim-error.ts';
+import { removesListedValues } from '../quirks/index.ts';
+import type { PatchOperation } from './types.ts';
+import { isPlainObject } from './values.ts';
+
+/**
+ * The final members are `replaceWith` when it is set; otherwise (removeAll ? none : the current
+ * members) minus `remove` plus `add`. Invariants: `add` and `remove` never share an id, so the
+ * order of inserting `add` and deleting `remove` does not matter; with `replaceWith` set, `add`
+ * and `remove` are empty; with `removeAll`, `remove` is empty.
+ */
+export interface GroupPatchPlan {
+  add: string[];
+  remove: string[];
+  removeAll: boolean;
+  replaceWith?: string[];
+  /** The last displayName asked for; the catalog owns names, the caller refuses a change. */
+  displayName?: string;
+  /**
+   * The last externalId asked for (null: removed). Not refused here: Entra's default group mapping
+   * sends objectId → externalId after matching a group by displayName, so a refusal would fail
+   * every provisioning cycle. The caller stores or ignores it.
+   */
+  externalId?: string | null;
+}
+
+/** Folds the operations into one plan; throws a ScimError for anything a group cannot take. */
+export function planGroupPatch(ops: PatchOperation[]): GroupPatchPlan {
+  const state = new PlanState();
+  for (const op of ops) {
+    const name = op.path.attribute.name;
+    if (name === 'members') membersOperation(state, op);
+    else if (name === 'displayName') state.displayName(op);
+    else if (name === 'externalId') state.plan.externalId = op.op === 'remove' ? null : (op.value as string | null);
+    else throw badRequest(`Attribute '${op.path.text}' of a Group cannot be changed by PATCH`, 'mutability');
+  }
+  return state.result();
+}
+
+function membersOperation(state: PlanState, op: PatchOperation): void {
+  const { subAttribute, filter } = op.path;
+  if (subAttribute) {
+    // RFC 7643 §4.2: members' sub-attributes are immutable; a member is added or removed whole.
+    throw badRequest(`'${op.path.text}': members are added or removed whole, not edited`, 'mutability');
+  }
+  if (filter) {
+    if (op.op !== 'remove') throw badRequest(`'${op.path.text}': members are added or removed whole, not edited`, 'mutability');
+    state.remove(idsOfFilter(filter, op.path.text));
+    return;
+  }
+  if (op.op === 'add') state.add(idsOfElements(op.value));
+  else if (op.op === 'replace') state.replace(idsOfElements(op.value));
+  // Entra removes with `path: "members"` and a value list; without a value, every member goes.
+  else if (removesListedValues(op.value)) state.remove(idsOfElements(op.value));
+  else state.removeAll();
+}
+
+/**
+ * Member ids of `members[value eq "a"]` or `members[value eq "a" or value eq "b"]` (Okta, Entra).
+ * Any other member filter would need the members read to evaluate it: 400 invalidFilter.
+ */
+function idsOfFilter(filter: Filter, text: string): string[] {
+  if (filter.op === 'or') return filter.filters.flatMap((f) => idsOfFilter(f, text));
+  if (filter.op === 'eq' && filter.attrPath === 'value' && typeof filter.compValue === 'string') return [filter.compValue];
+  throw badRequest(`Filter in '${text}': only 'value eq "<user id>"' (joined by 'or') is supported on members`, 'invalidFilter');
+}
+
+/** User ids of member elements (already type-checked by the parser). Null is "no members". */
+function idsOfElements(value: unknown): string[] {
+  const elements = Array.isArray(value) ? value : [];
+  return elements.map((element) => {
+    const member = isPlainObject(element) ? element : {};
+    if (typeof member.value !== 'string' || member.value.trim() === '') {
+      throw badRequest('Each member needs a "value" holding a User id', 'invalidValue');
+    }
+    // RFC 7643 §4.2 allows Group members; service groups hold only users (SPEC §5.3).
+    if (typeof member.type === 'string' && member.type.toLowerCase() !== 'user') {
+      throw badRequest(`Member "${member.value}" is of type "${member.type}"; a group holds only Users`, 'invalidValue');
+    }
+    return member.value;
+  });
+}
+
+/** The plan being folded; each method keeps the invariants of GroupPatchPlan. */
+class PlanState {
+  readonly plan: GroupPatchPlan = { add: [], remove: [], removeAll: false };
+  private replaceWith?: Set<string>;
+  private readonly adds = new Set<string>();
+  private readonly removes = new Set<string>();
+  private all = false;
+
+  add(ids: string[]): void {
+    for (const id of ids) {
+      if (this.replaceWith) this.replaceWith.add(id);
+      else {
+        this.removes.delete(id);
+        this.adds.add(id);
+      }
+    }
+  }
+
+  remove(ids: string[]): void {
+    for (const id of ids) {
+      if (this.replaceWith) this.replaceWith.delete(id);
+      else {
+        this.adds.delete(id);
+        // After removeAll nothing is left to remove but what was added since.
+        if (!this.all) this.removes.add(id);
+      }
+    }
+  }
+
+  replace(ids: string[]): void {
+    this.replaceWith = new Set(ids);
+    this.adds.clear();
+    this.removes.clear();
+    this.all = false;
+  }
+
+  removeAll(): void {
+    if (this.replaceWith) this.replaceWith.clear();
+    else {
+      this.all = true;
+      this.adds.clear();
+      this.removes.clear();
+    }
+  }
+
+  displayName(op: PatchOperation): void {
+    // Group displayName is required (RFC 7643 §4.2): removing it is refused like in apply.ts.
+    if (op.op === 'remove' || op.value === null) throw badRequest("Attribute 'displayName' is required and cannot be removed", 'mutability');
+    this.plan.displayName = op.value as string;
+  }
+
+  result(): GroupPatchPlan {
+    const plan: GroupPatchPlan = { ...this.plan, add: [...this.adds], remove: [...this.removes], removeAll: this.all };
+    if (this.replaceWith) plan.replaceWith = [...this.replaceWith];
+    return plan;
+  }
+}

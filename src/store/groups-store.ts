@@ -1,0 +1,133 @@
+import type { Knex } from 'knex';
+import { isUuid } from './organisations-store.ts';
+
+export interface GroupRow {
+  org_id: string;
+  id: string;
+  service_code: string;
+  display_name: string;
+  version: number;
+  created_at: Date;
+  modified_at: Date;
+  /** From the service catalog: who may change the membership ('tenant' | 'form_rule' | 'declaration'). */
+  granted_by: 'tenant' | 'form_rule' | 'declaration';
+  description: string;
+}
+
+const COLUMNS = [
+  'groups.org_id', 'groups.id', 'groups.service_code', 'groups.display_name', 'groups.version',
+  'groups.created_at', 'groups.modified_at', 'services.granted_by', 'services.description',
+];
+
+export const MEMBER_PAGE_SIZE = 5000;
+
+/**
+ * The service groups of one organisation and their membership rows. Membership changes are deltas
+ * (insert … on conflict do nothing, delete … where user_id = any): a group's other members are
+ * never read to change one of them (STYLE §7).
+ */
+export function groupsStore(db: Knex, orgId: string) {
+  const groups = () => db('groups').join('services', 'services.code', 'groups.service_code').where('groups.org_id', orgId);
+  const memberships = () => db('memberships').where('memberships.org_id', orgId);
+
+  return {
+    orgId,
+    query: groups,
+    columns: COLUMNS,
+
+    async find(id: string): Promise<GroupRow | undefined> {
+      if (!isUuid(id)) return undefined;
+      return groups().where('groups.id', id).first(COLUMNS);
+    },
+
+    async all(): Promise<GroupRow[]> {
+      return groups().orderBy('services.position').select(COLUMNS);
+    },
+
+    async byServiceCode(code: string): Promise<GroupRow | undefined> {
+      return groups().where('groups.service_code', code).first(COLUMNS);
+    },
+
+    /** Locks the group row: membership changes and version bumps of one group serialise on it. */
+    async lock(id: string): Promise<GroupRow | undefined> {
+      if (!isUuid(id)) return undefined;
+      await db('groups').where({ org_id: orgId, id }).forUpdate().first('id');
+      return this.find(id);
+    },
+
+    async bumpVersion(id: string, now: Date): Promise<void> {
+      await db('groups').where({ org_id: orgId, id }).update({ version: db.raw('version + 1'), modified_at: now });
+    },
+
+    /** Adds the users not yet members; returns the ids actually added. */
+    async addMembers(groupId: string, userIds: string[], now: Date): Promise<string[]> {
+      if (userIds.length === 0) return [];
+      const result = await db.raw(
+        `insert into memberships (org_id, group_id, user_id, created_at)
+         select u.org_id, ?, u.id, ? from users u where u.org_id = ? and u.id = any(?::uuid[])
+         on conflict do nothing returning user_id`,
+        [groupId, now, orgId, userIds],
+      );
+      return (result.rows as { user_id: string }[]).map((r) => r.user_id);
+    },
+
+    async removeMembers(groupId: string, userIds: string[]): Promise<string[]> {
+      const valid = userIds.filter(isUuid);
+      if (valid.length === 0) return [];
+      const rows = await memberships().where('group_id', groupId).whereIn('user_id', valid).delete().returning('user_id');
+      return rows.map((r: { user_id: string }) => r.user_id);
+    },
+
+    /** Removes every member not in `keep` (PUT and replace): one statement, whatever the size. */
+    async removeMembersExcept(groupId: string, keep: string[]): Promise<string[]> {
+      const rows = await memberships()
+        .where('group_id', groupId)
+        .whereRaw('not (user_id = any(?::uuid[]))', [keep.filter(isUuid)])
+        .delete()
+        .returning('user_id');
+      return rows.map((r: { user_id: string }) => r.user_id);
+    },
+
+    async removeAllMembers(groupId: string): Promise<string[]> {
+      const rows = await memberships().where('group_id', groupId).delete().returning('user_id');
+      return rows.map((r: { user_id: string }) => r.user_id);
+    },
+
+    async isMember(groupId: string, userId: string): Promise<boolean> {
+      if (!isUuid(userId)) return false;
+      return Boolean(await memberships().where({ group_id: groupId, user_id: userId }).first('user_id'));
+    },
+
+    /**
+     * The member ids of a group in pages of MEMBER_PAGE_SIZE, by keyset on the primary key, so a
+     * 100,000-member group is streamed with constant memory on both databases.
+     */
+    async *memberIds(groupId: string): AsyncGenerator<string[]> {
+      let after: string | undefined;
+      for (;;) {
+        const page = memberships().where('group_id', groupId).orderBy('user_id').limit(MEMBER_PAGE_SIZE).pluck('user_id');
+        if (after) page.where('user_id', '>', after);
+        const ids: string[] = await page;
+        if (ids.length === 0) return;
+        yield ids;
+        if (ids.length < MEMBER_PAGE_SIZE) return;
+        after = ids[ids.length - 1];
+      }
+    },
+
+    /** Memberships of the given users with their groups, for the User `groups` attribute and `services`. */
+    async membershipsOf(userIds: string[]): Promise<{ user_id: string; group_id: string; display_name: string; service_code: string }[]> {
+      if (userIds.length === 0) return [];
+      return db('memberships as m')
+        .join('groups as g', function () {
+          this.on('g.org_id', 'm.org_id').andOn('g.id', 'm.group_id');
+        })
+        .where('m.org_id', orgId)
+        .whereIn('m.user_id', userIds)
+        .orderBy('g.display_name')
+        .select('m.user_id', 'm.group_id', 'g.display_name', 'g.service_code');
+    },
+  };
+}
+
+export type GroupsStore = ReturnType<typeof groupsStore>;

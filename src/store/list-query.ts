@@ -1,0 +1,83 @@
+import type { Knex } from 'knex';
+
+/** An ORDER BY expression as SQL text with its bindings; `nullable` when rows may lack a value. */
+export interface SortKey {
+  sql: string;
+  bindings: Knex.RawBinding[];
+  nullable: boolean;
+}
+
+export type SortOrder = 'ascending' | 'descending';
+
+/** Where the previous cursor page ended: its last row's sort value and id. */
+export interface KeysetPosition {
+  value: Knex.RawBinding;
+  id: string;
+}
+
+export type Paging =
+  | { kind: 'index'; startIndex: number; count: number }
+  | { kind: 'cursor'; after: KeysetPosition | undefined; count: number };
+
+export interface ListPage<Row> {
+  rows: (Row & { __sort: unknown })[];
+  total: number;
+  /** True when another cursor page follows this one. */
+  more: boolean;
+}
+
+/**
+ * Runs a filtered, sorted, paged listing in the database: one COUNT for totalResults and one
+ * page query. Index paging is OFFSET/LIMIT (RFC 7644 §3.4.2.4); cursor paging is a keyset on
+ * (sort value, id) (RFC 9865), so a page deep into a large organisation costs what the first does.
+ * Rows without a sort value come last in either order; the id breaks ties.
+ */
+export async function runList<Row>(
+  db: Knex,
+  scoped: () => Knex.QueryBuilder,
+  idColumn: string,
+  columns: string[],
+  sort: SortKey,
+  order: SortOrder,
+  paging: Paging,
+): Promise<ListPage<Row>> {
+  const countRow = await scoped().clearSelect().clearOrder().count({ n: '*' }).first();
+  const total = Number((countRow as { n: string | number } | undefined)?.n ?? 0);
+  if (paging.count === 0) return { rows: [], total, more: false };
+
+  const direction = order === 'descending' ? 'desc' : 'asc';
+  const page = scoped()
+    .select(columns)
+    .select(db.raw(`${sort.sql} as __sort`, sort.bindings))
+    .orderByRaw(`${sort.sql} ${direction} nulls last, ${idColumn} asc`, sort.bindings);
+
+  if (paging.kind === 'index') {
+    page.offset(paging.startIndex - 1).limit(paging.count);
+    const rows = (await page) as (Row & { __sort: unknown })[];
+    return { rows, total, more: paging.startIndex - 1 + rows.length < total };
+  }
+
+  if (paging.after) applyKeyset(page, sort, direction, idColumn, paging.after);
+  const rows = (await page.limit(paging.count + 1)) as (Row & { __sort: unknown })[];
+  const more = rows.length > paging.count;
+  return { rows: more ? rows.slice(0, paging.count) : rows, total, more };
+}
+
+function applyKeyset(query: Knex.QueryBuilder, sort: SortKey, direction: 'asc' | 'desc', idColumn: string, after: KeysetPosition): void {
+  if (after.value === null || after.value === undefined) {
+    // The previous page ended among the rows without a value: only those, by id, remain.
+    query.whereRaw(`${sort.sql} is null and ${idColumn} > ?`, [...sort.bindings, after.id]);
+    return;
+  }
+  const beyond = direction === 'asc' ? '>' : '<';
+  if (!sort.nullable && direction === 'asc') {
+    // A row comparison lets PostgreSQL walk the (org_id, key, id) index straight to the position.
+    query.whereRaw(`(${sort.sql}, ${idColumn}) > (?, ?)`, [...sort.bindings, after.value, after.id]);
+    return;
+  }
+  query.where((q) => {
+    q.whereRaw(`${sort.sql} ${beyond} ?`, [...sort.bindings, after.value])
+      .orWhereRaw(`${sort.sql} = ? and ${idColumn} > ?`, [...sort.bindings, after.value, after.id]);
+    if (sort.nullable) q.orWhereRaw(`${sort.sql} is null`, sort.bindings);
+  });
+}

@@ -1,0 +1,122 @@
+import type { Knex } from 'knex';
+import { isUuid } from './organisations-store.ts';
+
+export interface UserRow {
+  org_id: string;
+  id: string;
+  user_name: string;
+  external_id: string | null;
+  active: boolean;
+  data: Record<string, unknown>;
+  credential_status: string;
+  version: number;
+  created_at: Date;
+  modified_at: Date;
+}
+
+/** The columns a write sets; everything else about a user is derived or kept by the server. */
+export interface UserWrite {
+  userName: string;
+  externalId: string | null;
+  active: boolean;
+  data: Record<string, unknown>;
+}
+
+const COLUMNS = ['org_id', 'id', 'user_name', 'external_id', 'active', 'data', 'credential_status', 'version', 'created_at', 'modified_at'];
+
+/**
+ * Users of one organisation. Every statement carries `org_id = ?`; there is no other way in.
+ * The server-wide userName registry (user_names, keyed by the lower-cased name) is kept in step
+ * in the same statements' transaction, so uniqueness holds across organisations (SPEC §3.3, §7).
+ */
+export function usersStore(db: Knex, orgId: string) {
+  const users = () => db<UserRow>('users').where('users.org_id', orgId);
+
+  return {
+    orgId,
+    query: users,
+
+    async find(id: string): Promise<UserRow | undefined> {
+      if (!isUuid(id)) return undefined;
+      return users().where('users.id', id).first(COLUMNS);
+    },
+
+    /** Locks the row for the rest of the transaction: concurrent writes to one user serialise. */
+    async findForUpdate(id: string): Promise<UserRow | undefined> {
+      if (!isUuid(id)) return undefined;
+      return users().where('users.id', id).forUpdate().first(COLUMNS);
+    },
+
+    /** The ids among `ids` that are users of this organisation. */
+    async existing(ids: string[]): Promise<Set<string>> {
+      const valid = ids.filter(isUuid);
+      if (valid.length === 0) return new Set();
+      const rows = await users().whereIn('users.id', valid).select('users.id');
+      return new Set(rows.map((r: { id: string }) => r.id));
+    },
+
+    async insert(id: string, write: UserWrite, now: Date): Promise<UserRow> {
+      await db('user_names').insert({ lower_name: write.userName.toLowerCase(), org_id: orgId, user_id: id });
+      const [row] = await db('users')
+        .insert({
+          org_id: orgId,
+          id,
+          user_name: write.userName,
+          external_id: write.externalId,
+          active: write.active,
+          data: JSON.stringify(write.data),
+          created_at: now,
+          modified_at: now,
+          ungrouped_since: now,
+        })
+        .returning(COLUMNS);
+      return row as UserRow;
+    },
+
+    async update(current: UserRow, write: UserWrite, now: Date): Promise<UserRow> {
+      if (current.user_name.toLowerCase() !== write.userName.toLowerCase()) {
+        await db('user_names').insert({ lower_name: write.userName.toLowerCase(), org_id: orgId, user_id: current.id });
+        await db('user_names').where({ lower_name: current.user_name.toLowerCase(), org_id: orgId, user_id: current.id }).delete();
+      }
+      const [row] = await db('users')
+        .where({ org_id: orgId, id: current.id })
+        .update({
+          user_name: write.userName,
+          external_id: write.externalId,
+          active: write.active,
+          data: JSON.stringify(write.data),
+          version: db.raw('version + 1'),
+          modified_at: now,
+        })
+        .returning(COLUMNS);
+      return row as UserRow;
+    },
+
+    async setPasswordHash(id: string, hash: string, now: Date): Promise<void> {
+      await db('users').where({ org_id: orgId, id }).update({ password_hash: hash, password_changed_at: now });
+    },
+
+    /** Deletes the user (memberships go with it by cascade); false when there was none. */
+    async delete(id: string): Promise<boolean> {
+      if (!isUuid(id)) return false;
+      const [row] = await users().where('users.id', id).delete().returning(['user_name']);
+      if (!row) return false;
+      await db('user_names').where({ lower_name: row.user_name.toLowerCase(), org_id: orgId }).delete();
+      return true;
+    },
+
+    /** Marks users whose memberships changed: a new version, and when they last had none (purge, §3.6). */
+    async touchMembership(ids: string[], now: Date): Promise<void> {
+      if (ids.length === 0) return;
+      await db.raw(
+        `update users set version = version + 1, modified_at = ?,
+           ungrouped_since = case when exists (select 1 from memberships m where m.org_id = users.org_id and m.user_id = users.id)
+                                  then null else coalesce(ungrouped_since, ?) end
+         where org_id = ? and id = any(?::uuid[])`,
+        [now, now, orgId, ids],
+      );
+    },
+  };
+}
+
+export type UsersStore = ReturnType<typeof usersStore>;
