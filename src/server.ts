@@ -52,21 +52,22 @@ const isMain = process.argv[1] && import.meta.url === new URL(`file://${path.res
 if (isMain) {
   const config = loadConfig();
   const log = pino({ level: config.logLevel });
-  startServer(config, log).then(
-    (running) => {
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-        process.once(signal, () => {
-          log.info({ signal }, 'shutting down');
-          running.stop().then(() => process.exit(0), (err) => {
-            log.error({ err }, 'shutdown failed');
-            process.exit(1);
-          });
+  const starting = startServer(config, log);
+  // Handlers go in before the server starts listening, so a signal that arrives right after
+  // "listening" is logged still shuts down gracefully instead of killing the process.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'shutting down');
+      starting
+        .then((running) => running.stop())
+        .then(() => process.exit(0), (err) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
         });
-      }
-    },
-    (err) => {
-      log.fatal({ err }, 'could not start');
-      process.exit(1);
-    },
-  );
+    });
+  }
+  starting.catch((err) => {
+    log.fatal({ err }, 'could not start');
+    process.exit(1);
+  });
 }

@@ -1,7 +1,7 @@
-import { badRequest, notFound, refusal, ScimError } from '../scim/scim-error.ts';
+import { badRequest, notFound, refusal } from '../scim/scim-error.ts';
 import { etagOf } from '../scim/render.ts';
 import type { GroupRow } from '../store/groups-store.ts';
-import { mayChangeMembership } from './policy.ts';
+import { mayChangeCatalogGroup, mayChangeMembership } from './policy.ts';
 import { checkIfMatch } from './versioning.ts';
 import { audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
 import { userLifecycle } from './user-lifecycle.ts';
@@ -39,9 +39,8 @@ export async function changeMembership(req: TenantRequest, id: string, delta: Me
     const group = await groups.lock(id);
     if (!group) throw notFound(`no Group ${id}`);
     checkIfMatch(ifMatch, etagOf(group.version));
-    if (delta.displayName !== undefined && delta.displayName !== group.display_name) {
-      throw new ScimError(400, `displayName of a service group cannot be changed: the service catalog owns "${group.display_name}"`, 'mutability');
-    }
+    // SPEC §4: the catalog owns group names; a rename is refused like creating or deleting a group.
+    if (delta.displayName !== undefined && delta.displayName !== group.display_name) throw refusal(mayChangeCatalogGroup())!;
     if (!touchesMembers(delta)) return group;
     const refused = refusal(mayChangeMembership(tx.principal, { grantedBy: group.granted_by, displayName: group.display_name }, tx.org));
     if (refused) throw refused;

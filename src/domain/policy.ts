@@ -65,7 +65,7 @@ export function mayChangeMembership(principal: Principal, group: GroupForPolicy,
   return ALLOW;
 }
 
-export function mayCreateOrDeleteGroup(): Decision {
+export function mayChangeCatalogGroup(): Decision {
   return {
     allowed: false,
     status: 403,

@@ -9,10 +9,14 @@ export const FORM_RULE_SERVICE = 'studeranderapportering';
  * SPEC §3.2: a school is form-only for Studeranderapportering when its form is gymnasieskola or
  * konst-och-kulturskola, or komvux/folkhögskola that does not report via file.
  */
+export const FORM_ONLY_FORMS = ['gymnasieskola', 'konst-och-kulturskola'] as const;
+/** School forms that are form-only unless they report via file. */
+export const FILE_OR_FORM_FORMS = ['komvux', 'folkhogskola'] as const;
+
 export function isFormOnlySchool(org: Pick<Organisation, 'type' | 'schoolForm' | 'reportsViaFile'>): boolean {
-  if (org.type !== 'school') return false;
-  if (org.schoolForm === 'gymnasieskola' || org.schoolForm === 'konst-och-kulturskola') return true;
-  if (org.schoolForm === 'komvux' || org.schoolForm === 'folkhogskola') return !org.reportsViaFile;
+  if (org.type !== 'school' || !org.schoolForm) return false;
+  if ((FORM_ONLY_FORMS as readonly string[]).includes(org.schoolForm)) return true;
+  if ((FILE_OR_FORM_FORMS as readonly string[]).includes(org.schoolForm)) return !org.reportsViaFile;
   return false;
 }
 

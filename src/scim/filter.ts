@@ -71,8 +71,7 @@ export function parseFilter(type: ResourceTypeName, text: string): FilterNode {
  * strings). This works around two defects of scim2-parse-filter 0.2.10: its tokenizer doubles
  * backslashes (so `"a\\b"` and `"\u00e9"` are mis-read), and its string pattern backtracks
  * exponentially on an unterminated string containing newlines. The scan also bounds the nesting of
- * brackets and refuses `attr[…].sub`, which is PATCH path syntax (RFC 7644 §3.5.2), not a filter,
- * and which the library would silently turn into a different filter.
+ * brackets, and rewrites `attr[…].sub op value` (see {@link foldSubAttributeAfterValuePath}).
  */
 function protectStringLiterals(text: string) {
   const strings: string[] = [];
@@ -90,13 +89,29 @@ function protectStringLiterals(text: string) {
     if (c === '(' || c === '[') depth++;
     if (c === ')' || c === ']') depth--;
     if (depth > MAX_FILTER_DEPTH) throw invalidFilter(`the filter nests brackets deeper than ${MAX_FILTER_DEPTH} levels`);
-    if (c === ']' && text[i + 1] === '.') {
-      throw invalidFilter('a sub-attribute after a value path (emails[type eq "work"].value) is PATCH path syntax; in a filter write emails[type eq "work" and value eq "…"]');
-    }
     out += c;
   }
+  out = foldSubAttributeAfterValuePath(out);
   const restore = (message: string) => message.replace(/"(\d+)"/g, (_, n: string) => JSON.stringify(strings[Number(n)]));
   return { text: out, strings, restore };
+}
+
+const VALUE_PATH_THEN_SUB = /([A-Za-z][\w:.$-]*)\[([^[\]]*)\]\.([A-Za-z$][\w$]*)\s+(?:(pr)\b|(eq|ne|co|sw|ew|gt|ge|lt|le)\s+("\d+"|[^\s()[\]]+))/gi;
+
+/**
+ * Microsoft Entra ID matches users with `emails[type eq "work"].value eq "…"` (its SCIM validator
+ * and provisioning tutorial). RFC 7644 §3.4.2.2's grammar has no sub-attribute after a value path,
+ * and the library would read it as a different filter, so it is rewritten to the equivalent
+ * `emails[(type eq "work") and value eq "…"]`: one element must satisfy both. Runs on text whose
+ * string literals are already placeholders, so it cannot be fooled by brackets inside strings.
+ */
+function foldSubAttributeAfterValuePath(text: string): string {
+  const folded = text.replace(VALUE_PATH_THEN_SUB, (_m, attr: string, inner: string, sub: string, pr: string | undefined, op: string | undefined, value: string | undefined) =>
+    pr ? `${attr}[(${inner}) and ${sub} pr]` : `${attr}[(${inner}) and ${sub} ${op} ${value}]`);
+  if (/\]\./.test(folded)) {
+    throw invalidFilter('a sub-attribute after a value path must be followed by a comparison, as in emails[type eq "work"].value eq "…"');
+  }
+  return folded;
 }
 
 function closingQuote(text: string, start: number): number {

@@ -2,6 +2,7 @@ import { IDM_GROUP, IDM_USER } from '../scim/schema-registry.ts';
 import { pathKey, type AttributeDef, type ResolvedPath, type ResourceTypeName } from '../scim/schema-types.ts';
 import { badRequest } from '../scim/scim-error.ts';
 import { raw, sql, type SqlFragment } from './sql-fragment.ts';
+import { FILE_OR_FORM_FORMS, FORM_ONLY_FORMS } from '../domain/services.ts';
 
 // Where each SCIM attribute lives in the database: the one place that knows the storage layout of
 // Users and Groups for filtering and sorting (SPEC §5.1). Aliases of subqueries start with scim_ so
@@ -164,11 +165,9 @@ function organisationColumn(alias: string, name: string, attribute: AttributeDef
   };
 }
 
-// SPEC §3.2: a school is form-only for Studeranderapportering when its schoolForm is one of
-// FORM_ONLY_FORMS, or one of FILE_OR_FORM_FORMS and it does not report via file; a service granted
-// by declaration is always form-only.
-const FORM_ONLY_FORMS = ['gymnasieskola', 'konst-och-kulturskola'] as const;
-const FILE_OR_FORM_FORMS = ['komvux', 'folkhogskola'] as const;
+// SPEC §3.2 in SQL, the same rule as isFormOnlySchool: form-only when the schoolForm is one of
+// FORM_ONLY_FORMS, or one of FILE_OR_FORM_FORMS without reporting via file; a service granted by
+// declaration is always form-only.
 
 function formOnly(alias: string, attribute: AttributeDef): Scalar {
   const expr = sql`(select case scim_s.granted_by

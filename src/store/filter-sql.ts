@@ -85,7 +85,7 @@ function present(target: Target): SqlFragment {
 }
 
 function presentScalar(s: Scalar): SqlFragment {
-  if (s.form === 'text') return compareScalarWith(s, sql`${s.expr} <> ''`);
+  if (s.form === 'text') return twoValued(s, sql`${s.expr} <> ''`);
   return s.nullable ? sql`(${s.expr} is not null)` : TRUE;
 }
 
@@ -97,10 +97,10 @@ function compare(target: Target, op: CompareOperator, value: FilterValue): SqlFr
 }
 
 function compareScalar(s: Scalar, op: CompareOperator, value: FilterValue): SqlFragment {
-  return compareScalarWith(s, comparison(s, op, value));
+  return twoValued(s, comparison(s, op, value));
 }
 
-function compareScalarWith(s: Scalar, condition: SqlFragment): SqlFragment {
+function twoValued(s: Scalar, condition: SqlFragment): SqlFragment {
   if (condition === FALSE || !s.nullable) return condition;
   // A plain nullable column keeps the form its partial index serves (external_id = ?); an
   // expression (JSON path, subquery) is evaluated once, with NULL read as false.

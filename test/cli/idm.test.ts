@@ -113,6 +113,7 @@ describe('idm against a running server', () => {
     });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
       child.stdout.on('data', () => {
@@ -124,7 +125,7 @@ describe('idm against a running server', () => {
     });
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
-    assert.equal(await exit, 0);
+    assert.equal(await exit, 0, output);
     assert.match(output, /"stopped"/);
   });
 });

@@ -6,10 +6,11 @@ import { groupBody } from './groups-routes.ts';
 import { LIST_RESPONSE, type SchemaRegistry } from '../../scim/schema-registry.ts';
 import type { ResourceTypeName } from '../../scim/schema-types.ts';
 import { parseListParams } from '../../scim/list-params.ts';
-import { parseProjection, project } from '../../scim/projection.ts';
+import { parseProjection, project, type Projection } from '../../scim/projection.ts';
+import { ScimError, badRequest } from '../../scim/scim-error.ts';
 import { renderUser } from '../../scim/render.ts';
 import { listResources as runListing } from '../../domain/listing.ts';
-import { storesFor } from '../../domain/tenant-request.ts';
+import { storesFor, type TenantRequest } from '../../domain/tenant-request.ts';
 import type { UserRow } from '../../store/users-store.ts';
 import type { GroupRow } from '../../store/groups-store.ts';
 
@@ -29,44 +30,97 @@ export async function listResources(ctx: AppContext, deps: AppDeps, registry: Sc
   const projection = parseProjection(registry, type, params.attributes, params.excludedAttributes);
   const req = await tenantRequest(ctx, deps);
   const listing = await runListing(req, type, params, pagination.cursorTimeout);
-  const baseUrl = baseUrlOf(ctx);
 
   const head: Record<string, unknown> = { schemas: [LIST_RESPONSE], totalResults: listing.total, itemsPerPage: listing.rows.length };
   if (params.cursor === undefined) head.startIndex = listing.startIndex;
   if (listing.nextCursor) head.nextCursor = listing.nextCursor;
+  sendList(ctx, head, [await resourcesOf(registry, req, type, listing.rows, baseUrlOf(ctx), projection)]);
+}
 
-  let resources: AsyncGenerator<string>;
-  if (type === 'User') {
-    const rows = listing.rows as UserRow[];
-    const memberships = await storesFor(req).groups.membershipsOf(rows.map((r) => r.id));
-    const byUser = new Map<string, typeof memberships>();
-    for (const m of memberships) byUser.set(m.user_id, [...(byUser.get(m.user_id) ?? []), m]);
-    resources = (async function* () {
-      let first = true;
-      for (const row of rows) {
-        const resource = project(registry, 'User', renderUser(row, byUser.get(row.id) ?? [], req.org, baseUrl), projection);
-        yield `${first ? '' : ','}${JSON.stringify(resource)}`;
-        first = false;
-      }
-    })();
-  } else {
-    const rows = listing.rows as GroupRow[];
-    resources = (async function* () {
-      let first = true;
-      for (const row of rows) {
-        if (!first) yield ',';
-        yield* groupBody(registry, req, row, baseUrl, projection);
-        first = false;
-      }
-    })();
+/**
+ * POST /.search on the server root (RFC 7644 §3.4.3): Users, then Groups, paged by index over
+ * both. A filter naming an attribute one resource type lacks matches nothing of that type.
+ */
+export async function searchRoot(ctx: AppContext, deps: AppDeps, registry: SchemaRegistry, source: Record<string, unknown>): Promise<void> {
+  const pagination = registry.serviceProviderConfig.pagination as PaginationConfig;
+  const params = parseListParams(source, pagination);
+  if (params.cursor !== undefined) throw badRequest('cursor paging is offered on /Users and /Groups, not on the server root', 'invalidValue');
+  const req = await tenantRequest(ctx, deps);
+  const baseUrl = baseUrlOf(ctx);
+  const types: ResourceTypeName[] = ['User', 'Group'];
+  const counts = await Promise.all(types.map((type) => applicable(() => runListing(req, type, { ...params, count: 0 }, pagination.cursorTimeout))));
+  if (counts.every((c) => c instanceof ScimError)) throw counts[0];
+  let skip = params.startIndex - 1;
+  let room = params.count;
+  let total = 0;
+  const parts: AsyncGenerator<string>[] = [];
+  let returned = 0;
+  for (const [i, type] of types.entries()) {
+    const counted = counts[i];
+    if (counted instanceof ScimError) continue;
+    total += counted.total;
+    if (room > 0 && skip < counted.total) {
+      const listing = await runListing(req, type, { ...params, startIndex: skip + 1, count: room }, pagination.cursorTimeout);
+      const projection = parseProjection(registry, type, params.attributes, params.excludedAttributes);
+      parts.push(await resourcesOf(registry, req, type, listing.rows, baseUrl, projection, returned > 0));
+      room -= listing.rows.length;
+      returned += listing.rows.length;
+    }
+    skip = Math.max(0, skip - counted.total);
   }
+  sendList(ctx, { schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage: returned, startIndex: params.startIndex }, parts);
+}
 
+async function applicable<T>(run: () => Promise<T>): Promise<T | ScimError> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ScimError && err.scimType === 'invalidFilter') return err;
+    throw err;
+  }
+}
+
+function sendList(ctx: AppContext, head: Record<string, unknown>, parts: AsyncGenerator<string>[]): void {
   ctx.status = 200;
   ctx.type = SCIM_CONTENT_TYPE;
   ctx.body = readableFrom((async function* () {
     const opening = JSON.stringify(head);
     yield `${opening.slice(0, -1)},"Resources":[`;
-    yield* resources;
+    for (const part of parts) yield* part;
     yield ']}';
   })());
+}
+
+/** The resources of one page as JSON text, comma-separated; `continues` when others precede them. */
+async function resourcesOf(
+  registry: SchemaRegistry,
+  req: TenantRequest,
+  type: ResourceTypeName,
+  rows: (UserRow | GroupRow)[],
+  baseUrl: string,
+  projection: Projection,
+  continues = false,
+): Promise<AsyncGenerator<string>> {
+  if (type === 'User') {
+    const users = rows as UserRow[];
+    const memberships = await storesFor(req).groups.membershipsOf(users.map((r) => r.id));
+    const byUser = new Map<string, typeof memberships>();
+    for (const m of memberships) byUser.set(m.user_id, [...(byUser.get(m.user_id) ?? []), m]);
+    return (async function* () {
+      let first = !continues;
+      for (const row of users) {
+        const resource = project(registry, 'User', renderUser(row, byUser.get(row.id) ?? [], req.org, baseUrl), projection);
+        yield `${first ? '' : ','}${JSON.stringify(resource)}`;
+        first = false;
+      }
+    })();
+  }
+  return (async function* () {
+    let first = !continues;
+    for (const row of rows as GroupRow[]) {
+      if (!first) yield ',';
+      yield* groupBody(registry, req, row, baseUrl, projection);
+      first = false;
+    }
+  })();
 }

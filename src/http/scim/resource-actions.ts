@@ -7,7 +7,7 @@ import { applyPatch } from '../../scim/patch/apply.ts';
 import { planGroupPatch } from '../../scim/patch/group-members.ts';
 import { createUser, deleteUser, modifyUser, replaceUser, type StoredUser } from '../../domain/users-service.ts';
 import { changeMembership } from '../../domain/groups-service.ts';
-import { mayCreateOrDeleteGroup } from '../../domain/policy.ts';
+import { mayChangeCatalogGroup } from '../../domain/policy.ts';
 import type { TenantRequest } from '../../domain/tenant-request.ts';
 import type { GroupRow } from '../../store/groups-store.ts';
 
@@ -62,7 +62,7 @@ export const userActions = {
 
 export const groupActions = {
   async create(): Promise<WriteResult> {
-    throw refusal(mayCreateOrDeleteGroup())!;
+    throw refusal(mayChangeCatalogGroup())!;
   },
   async replace(c: WriteContext, id: string, body: unknown) {
     const resource = canonicaliseResource(c.registry, 'Group', body);
@@ -75,7 +75,7 @@ export const groupActions = {
     return groupResult(c, await changeMembership(c.req, id, planGroupPatch(ops), c.ifMatch));
   },
   async delete(): Promise<WriteResult> {
-    throw refusal(mayCreateOrDeleteGroup())!;
+    throw refusal(mayChangeCatalogGroup())!;
   },
 };
 

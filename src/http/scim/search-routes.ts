@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { AppContext, AppDeps, AppState } from '../context.ts';
 import { readJson } from '../body.ts';
-import { listResources } from './list-handler.ts';
+import { listResources, searchRoot } from './list-handler.ts';
 import { SEARCH_REQUEST, type SchemaRegistry } from '../../scim/schema-registry.ts';
 import { badRequest } from '../../scim/scim-error.ts';
 import { isObject } from '../../scim/resource-input.ts';
@@ -24,5 +24,6 @@ export function searchRoutes(deps: AppDeps, registry: SchemaRegistry): Router<Ap
   for (const [path, type] of [['/Users/.search', 'User'], ['/Groups/.search', 'Group']] as [string, ResourceTypeName][]) {
     router.post(path, async (ctx: AppContext) => listResources(ctx, deps, registry, type, await searchBody(ctx, deps)));
   }
+  router.post('/.search', async (ctx: AppContext) => searchRoot(ctx, deps, registry, await searchBody(ctx, deps)));
   return router;
 }

@@ -75,8 +75,8 @@ function assertRequiredKept(op: PatchOperation, label: string): void {
 }
 
 /** RFC 7644 §3.5.2: an immutable attribute may be added when it has no value, never changed. */
-function assertMutable(def: AttributeDef, current: unknown, next: unknown, label: string): void {
-  if (def.mutability !== 'immutable' || current === undefined || current === null) return;
+function assertMutable(def: AttributeDef | undefined, current: unknown, next: unknown, label: string): void {
+  if (def?.mutability !== 'immutable' || current === undefined || current === null) return;
   if (!isDeepStrictEqual(current, next)) throw badRequest(`Attribute '${label}' is immutable and already has a value`, 'mutability');
 }
 
@@ -163,43 +163,52 @@ function listOperation(kind: PatchOperation['op'], { holder, path, label, value 
  * - remove (§3.5.2.2): the matches (or their sub-attribute) are removed; no match is a no-op, so a
  *   retried removal succeeds.
  */
-function elementsOperation(kind: PatchOperation['op'], { holder, path, label, value }: Target): void {
-  const { attribute, subAttribute: sub, filter } = path;
+function elementsOperation(kind: PatchOperation['op'], target: Target): void {
+  const { holder, path } = target;
+  const { attribute, filter } = path;
   const elements = (Array.isArray(holder[attribute.name]) ? holder[attribute.name] : []) as Json[];
   const matched = elements.filter((e) => !filter || matchesValueFilter(filter, attribute, e));
-  const noTarget = () => badRequest(`No value of '${attribute.name}' matches the path '${path.text}'`, 'noTarget');
   holder[attribute.name] = elements;
-  if (kind === 'remove') {
-    if (!sub) {
-      holder[attribute.name] = elements.filter((e) => !matched.includes(e));
-      return;
-    }
-    for (const e of matched) {
-      assertMutable(sub, e[sub.name], undefined, label);
-      delete e[sub.name];
-    }
+  if (kind === 'remove') removeFromElements(target, elements, matched);
+  else if (matched.length > 0) onePrimary(attribute, elements, writeElements(kind, target, elements, matched), target.label);
+  else if (kind === 'add') addSeededElement(target, elements);
+  else throw badRequest(`No value of '${attribute.name}' matches the path '${path.text}'`, 'noTarget'); // §3.5.2.3
+}
+
+function removeFromElements({ holder, path, label }: Target, elements: Json[], matched: Json[]): void {
+  const sub = path.subAttribute;
+  if (!sub) {
+    holder[path.attribute.name] = elements.filter((e) => !matched.includes(e));
     return;
   }
-  if (kind === 'add' && matched.length === 0) {
-    const seed = filter ? seedFromValueFilter(filter) : {};
-    if (!seed) throw noTarget();
-    const element = { ...writableOnly(attribute, seed), ...(sub ? { [sub.name]: value } : (value as Json)) };
-    elements.push(element);
-    onePrimary(attribute, elements, [element], label);
-    return;
+  for (const e of matched) {
+    assertMutable(sub, e[sub.name], undefined, label);
+    delete e[sub.name];
   }
-  if (matched.length === 0) throw noTarget();
-  const touched = kind === 'replace' && !sub ? replaceElements(attribute, elements, matched, value as Json, label) : matched;
-  if (kind === 'add' || sub) {
-    for (const e of matched) {
-      if (!sub) mergeElement(attribute, e, value as Json, label);
-      else {
-        assertMutable(sub, e[sub.name], value, label);
-        e[sub.name] = value;
-      }
+}
+
+/** Sets the sub-attribute, merges (add) or replaces (replace) each match; returns the elements written. */
+function writeElements(kind: PatchOperation['op'], { path, label, value }: Target, elements: Json[], matched: Json[]): Json[] {
+  const { attribute, subAttribute: sub } = path;
+  if (!sub && kind === 'replace') return replaceElements(attribute, elements, matched, value as Json, label);
+  for (const e of matched) {
+    if (!sub) mergeElement(attribute, e, value as Json, label);
+    else {
+      assertMutable(sub, e[sub.name], value, label);
+      e[sub.name] = value;
     }
   }
-  onePrimary(attribute, elements, touched, label);
+  return matched;
+}
+
+/** Add with no match: the element the filter describes (Entra, quirks/entra.ts), else noTarget. */
+function addSeededElement({ path, label, value }: Target, elements: Json[]): void {
+  const { attribute, subAttribute: sub, filter } = path;
+  const seed = filter ? seedFromValueFilter(filter) : {};
+  if (!seed) throw badRequest(`No value of '${attribute.name}' matches the path '${path.text}', and the filter does not describe one to add`, 'noTarget');
+  const element = { ...writableOnly(attribute, seed), ...(sub ? { [sub.name]: value } : (value as Json)) };
+  elements.push(element);
+  onePrimary(attribute, elements, [element], label);
 }
 
 // RFC 7644 §3.5.2.3: "all matching record values SHALL be replaced" by the given value.
@@ -214,8 +223,8 @@ function replaceElements(attribute: AttributeDef, elements: Json[], matched: Jso
   return replacements;
 }
 
-function subDef(attribute: AttributeDef, name: string): AttributeDef {
-  return attribute.subAttributes!.find((s) => s.name === name)!;
+function subDef(attribute: AttributeDef, name: string): AttributeDef | undefined {
+  return attribute.subAttributes?.find((s) => s.name === name);
 }
 
 /** Sets each given sub-attribute on `target` (canonical keys, checked by the parser). */
@@ -228,7 +237,7 @@ function mergeElement(attribute: AttributeDef, target: Json, value: Json, label:
 
 /** A filter's comparisons may name readOnly sub-attributes; a created element does not get them. */
 function writableOnly(attribute: AttributeDef, seed: Json): Json {
-  return Object.fromEntries(Object.entries(seed).filter(([key]) => subDef(attribute, key).mutability !== 'readOnly'));
+  return Object.fromEntries(Object.entries(seed).filter(([key]) => subDef(attribute, key)?.mutability !== 'readOnly'));
 }
 
 /** Two values of a multi-valued attribute are the same when their `value` agrees (per caseExact), else when equal. */

@@ -32,10 +32,11 @@ export interface GroupPatchPlan {
 export function planGroupPatch(ops: PatchOperation[]): GroupPatchPlan {
   const state = new PlanState();
   for (const op of ops) {
+    if (op.op === 'add' && op.value === null) continue; // RFC 7643 §2.5: adding "unassigned" changes nothing
     const name = op.path.attribute.name;
     if (name === 'members') membersOperation(state, op);
     else if (name === 'displayName') state.displayName(op);
-    else if (name === 'externalId') state.plan.externalId = op.op === 'remove' ? null : (op.value as string | null);
+    else if (name === 'externalId') state.plan.externalId = op.op === 'remove' ? null : (op.value as string | null); // replace with null removes
     else throw badRequest(`Attribute '${op.path.text}' of a Group cannot be changed by PATCH`, 'mutability');
   }
   return state.result();
@@ -131,8 +132,9 @@ class PlanState {
   }
 
   displayName(op: PatchOperation): void {
-    // Group displayName is required (RFC 7643 §4.2): removing it is refused like in apply.ts.
-    if (op.op === 'remove' || op.value === null) throw badRequest("Attribute 'displayName' is required and cannot be removed", 'mutability');
+    // Group displayName is required (RFC 7643 §4.2): refused as in apply.ts assertRequiredKept.
+    if (op.op === 'remove') throw badRequest("Attribute 'displayName' is required and cannot be removed", 'mutability');
+    if (op.value === null) throw badRequest("Attribute 'displayName' is required and cannot be null", 'invalidValue');
     this.plan.displayName = op.value as string;
   }
 

@@ -6,6 +6,7 @@ import { schemaRegistry } from '../schema-registry.ts';
 import type { ResourceTypeName } from '../schema-types.ts';
 import type { PatchPath } from './types.ts';
 import { compileValueFilter } from './value-filter.ts';
+import { qualifiedExtensionPath } from '../quirks/index.ts';
 
 const invalidPath = (detail: string) => badRequest(detail, 'invalidPath');
 
@@ -29,9 +30,16 @@ export function parsePatchPath(type: ResourceTypeName, raw: string): PatchPath {
 }
 
 function attributePath(type: ResourceTypeName, text: string): PatchPath {
-  const resolved = text === '' ? undefined : schemaRegistry().resolve(type, text);
+  const registry = schemaRegistry();
+  const resolved = text === '' ? undefined : (registry.resolve(type, text) ?? resolveQualified(type, text));
   if (!resolved) throw invalidPath(`Path '${text}' names no attribute of ${type}`);
   return { ...resolved, text };
+}
+
+// Entra's "manager" without the enterprise URN (quirks/entra.ts qualifiedExtensionPath).
+function resolveQualified(type: ResourceTypeName, text: string) {
+  const qualified = qualifiedExtensionPath(schemaRegistry().model(type), text);
+  return qualified ? schemaRegistry().resolve(type, qualified) : undefined;
 }
 
 /** Index of the `]` closing the `[` at `open`, skipping brackets inside quoted strings; -1 if none. */

@@ -4,11 +4,8 @@ import type { ResolvedPath } from '../schema-types.ts';
 // RFC 7644 §3.5.2: the three operations of a PatchOp message.
 export type PatchOpName = 'add' | 'replace' | 'remove';
 
-/**
- * A resource as the domain holds it: canonical attribute names (as in schemas/), extension
- * attributes nested under the extension URN key, no id/meta/schemas (the caller owns those).
- */
-export type CanonicalResource = Record<string, unknown>;
+// A resource as the domain holds it: canonical names, extensions under their URN, no id/meta/schemas.
+export type { CanonicalResource } from '../resource-input.ts';
 
 /**
  * A PATCH path resolved against the schema registry. RFC 7644 §3.5.2 (ABNF):

@@ -4,7 +4,8 @@
 import { parse, type Compare, type Filter } from 'scim2-parse-filter';
 import { badRequest } from '../scim-error.ts';
 import type { AttributeDef } from '../schema-types.ts';
-import { booleanFromString } from '../quirks/index.ts';
+import { coerceBooleanString } from '../quirks/index.ts';
+import { MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH } from '../filter.ts';
 
 type CompareOp = Compare['op'];
 const ORDERING: readonly CompareOp[] = ['gt', 'ge', 'lt', 'le'];
@@ -19,29 +20,31 @@ const invalidFilter = (detail: string) => badRequest(detail, 'invalidFilter');
  * `attribute`: names become canonical, comparison values get the sub-attribute's type.
  */
 export function compileValueFilter(attribute: AttributeDef, text: string): Filter {
+  // The filter complexity bound of SPEC §5.1 holds for path filters too.
+  if (text.length > MAX_FILTER_LENGTH) throw invalidFilter(`The filter in a path is longer than ${MAX_FILTER_LENGTH} characters`);
   let ast: Filter;
   try {
     ast = parse(text);
   } catch (e) {
     throw invalidFilter(`Invalid filter in path '${attribute.name}[${text}]': ${(e as Error).message}`);
   }
-  return canonicalFilter(attribute, ast);
+  return canonicalFilter(attribute, ast, { comparisons: 0 }, 1);
 }
 
-function canonicalFilter(attribute: AttributeDef, f: Filter): Filter {
+function canonicalFilter(attribute: AttributeDef, f: Filter, count: { comparisons: number }, depth: number): Filter {
+  if (depth > MAX_FILTER_DEPTH) throw invalidFilter(`The filter in a path nests deeper than ${MAX_FILTER_DEPTH} levels`);
   switch (f.op) {
     case 'and':
     case 'or':
-      return { op: f.op, filters: f.filters.map((c) => canonicalFilter(attribute, c)) };
+      return { op: f.op, filters: f.filters.map((c) => canonicalFilter(attribute, c, count, depth + 1)) };
     case 'not':
-      return { op: 'not', filter: canonicalFilter(attribute, f.filter) };
+      return { op: 'not', filter: canonicalFilter(attribute, f.filter, count, depth + 1) };
     case '[]':
       throw invalidFilter(`A value filter on '${attribute.name}' cannot contain another value filter`);
-    case 'pr':
-      return { op: 'pr', attrPath: subAttributeOf(attribute, f.attrPath).name };
-    default:
-      return canonicalCompare(attribute, f);
   }
+  if (++count.comparisons > MAX_FILTER_COMPARISONS) throw invalidFilter(`The filter in a path has more than ${MAX_FILTER_COMPARISONS} comparisons`);
+  if (f.op === 'pr') return { op: 'pr', attrPath: subAttributeOf(attribute, f.attrPath).name };
+  return canonicalCompare(attribute, f);
 }
 
 function subAttributeOf(attribute: AttributeDef, name: string): AttributeDef {
@@ -68,7 +71,7 @@ function canonicalCompare(attribute: AttributeDef, f: Compare): Compare {
 function comparisonValue(sub: AttributeDef, value: Compare['compValue'], label: string): Compare['compValue'] {
   if (value === null) return null;
   if (sub.type === 'boolean') {
-    const b = typeof value === 'string' ? booleanFromString(value) : value; // Entra: primary eq "True"
+    const b = typeof value === 'string' ? coerceBooleanString(value) : value; // Entra: primary eq "True"
     if (typeof b !== 'boolean') throw invalidFilter(`'${label}' is a boolean; compare it with true or false`);
     return b;
   }

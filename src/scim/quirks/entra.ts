@@ -9,6 +9,7 @@
 //   when no such address exists creates it.
 // Each function is called from src/scim/patch/*; tests replay the documented request bodies.
 import type { Filter } from 'scim2-parse-filter';
+import type { ResourceModel } from '../schema-registry.ts';
 import type { AttributeDef } from '../schema-types.ts';
 import type { PatchOpName } from '../patch/types.ts';
 
@@ -24,17 +25,8 @@ export function patchOpName(raw: unknown): PatchOpName | undefined {
   return OP_NAMES.find((name) => name === lower);
 }
 
-/**
- * Entra (without aadOptscim062020, still common) sends booleans as strings:
- * `{"op":"Replace","path":"active","value":"False"}`. "true"/"false" in any case become booleans;
- * anything else is undefined so the caller can refuse it with invalidValue.
- */
-export function booleanFromString(raw: string): boolean | undefined {
-  const lower = raw.trim().toLowerCase();
-  if (lower === 'true') return true;
-  if (lower === 'false') return false;
-  return undefined;
-}
+// Booleans sent as strings ("value":"False") are read by coerceBooleanString in ./booleans.ts,
+// shared with POST/PUT bodies and filters.
 
 /**
  * Entra maps its manager reference to
@@ -47,6 +39,28 @@ export function bareValueAsComplex(attribute: AttributeDef, raw: unknown): unkno
   if (!scalar || attribute.type !== 'complex' || attribute.multiValued) return raw;
   const valueSub = attribute.subAttributes?.find((s) => s.name === 'value');
   return valueSub ? { [valueSub.name]: raw } : raw;
+}
+
+/**
+ * The tutorial's manager example sends `{"op":"Add","path":"manager","value":[{"$ref":"…","value":"<id>"}]}`:
+ * an enterprise attribute without its URN, which RFC 7644 §3.10 says clients MUST give. When a
+ * name is not a core attribute and exactly one extension of the type has it, the path is
+ * qualified with that extension's URN. Undefined otherwise (the caller answers invalidPath).
+ */
+export function qualifiedExtensionPath(model: ResourceModel, text: string): string | undefined {
+  if (/^urn:/i.test(text)) return undefined;
+  const name = text.split('.')[0].toLowerCase();
+  const owners = model.extensions.filter((schema) => schema.attributes.some((a) => a.name.toLowerCase() === name));
+  return owners.length === 1 ? `${owners[0].id}:${text}` : undefined;
+}
+
+/**
+ * The same example wraps the single-valued complex manager in a one-element array. For a
+ * single-valued complex attribute, `[x]` is read as `x`.
+ */
+export function singleFromOneElementArray(attribute: AttributeDef, raw: unknown): unknown {
+  if (attribute.multiValued || attribute.type !== 'complex' || !Array.isArray(raw) || raw.length !== 1) return raw;
+  return raw[0];
 }
 
 /**
