@@ -9,6 +9,8 @@ import { checkIfMatch } from './versioning.ts';
 import { audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
 import { diffResources } from './diff.ts';
 import { userLifecycle } from './user-lifecycle.ts';
+import { resourceValidator } from '../scim/validation.ts';
+import { schemaRegistry } from '../scim/schema-registry.ts';
 
 export interface StoredUser {
   row: UserRow;
@@ -28,6 +30,7 @@ export function canonicalOf(row: UserRow): CanonicalResource {
 
 /** Splits a canonical User into the stored columns and the password, which is hashed apart. */
 function toWrite(resource: CanonicalResource, current?: UserRow): { write: UserWrite; password?: string } {
+  resourceValidator(schemaRegistry()).check('User', resource);
   const { userName, externalId, active, password, groups: _groups, ...data } = resource;
   if (typeof userName !== 'string' || userName.trim() === '') throw badRequest('userName is required', 'invalidValue');
   if (userName.length > MAX_USERNAME_LENGTH) throw badRequest(`userName is longer than ${MAX_USERNAME_LENGTH} characters`, 'invalidValue');
