@@ -8,6 +8,9 @@ import { authenticate, requireRole } from './http/middleware/authenticate.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { organisationsRoutes } from './http/admin/organisations-routes.ts';
 import { tokensRoutes } from './http/admin/tokens-routes.ts';
+import { domainAdminRoutes } from './http/admin/domain-admin-routes.ts';
+import { adminAuditRoutes } from './http/admin/audit-routes.ts';
+import { apiRoutes } from './http/api/api-routes.ts';
 import { discoveryRoutes } from './http/scim/discovery-routes.ts';
 import { usersRoutes } from './http/scim/users-routes.ts';
 import { groupsRoutes } from './http/scim/groups-routes.ts';
@@ -34,7 +37,12 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   const registry = schemaRegistry();
   const routers = [
     healthRoutes(deps),
-    withPrefix('/admin/v1', [requireToken, requireRole('operator')], organisationsRoutes(deps), tokensRoutes(deps, settings)),
+    withPrefix('/admin/v1', [requireToken, requireRole('operator')],
+      organisationsRoutes(deps),
+      tokensRoutes(deps, settings),
+      domainAdminRoutes(deps),
+      adminAuditRoutes(deps)),
+    withPrefix('/api/v1', [requireToken, requireRole('admin', 'operator')], apiRoutes(deps)),
     withPrefix('/scim/v2', [requireToken],
       discoveryRoutes(registry),
       usersRoutes(deps, registry),
