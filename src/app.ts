@@ -11,11 +11,15 @@ import { tokensRoutes } from './http/admin/tokens-routes.ts';
 import { domainAdminRoutes } from './http/admin/domain-admin-routes.ts';
 import { adminAuditRoutes } from './http/admin/audit-routes.ts';
 import { apiRoutes } from './http/api/api-routes.ts';
+import { oneTimePasswordRoutes } from './http/api/one-time-password-routes.ts';
 import { discoveryRoutes } from './http/scim/discovery-routes.ts';
 import { usersRoutes } from './http/scim/users-routes.ts';
 import { groupsRoutes } from './http/scim/groups-routes.ts';
 import { searchRoutes } from './http/scim/search-routes.ts';
 import { bulkRoutes } from './http/scim/bulk-routes.ts';
+import { meRoutes } from './http/scim/me-routes.ts';
+import { authRoutes } from './http/auth-routes.ts';
+import type { SessionSettings } from './domain/sign-in.ts';
 import { tokenVerifier } from './auth/verify.ts';
 import { schemaRegistry } from './scim/schema-registry.ts';
 import type { TokenSettings } from './auth/tokens.ts';
@@ -31,19 +35,22 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   // Errors are answered by errorHandler; Koa's default handler would print stacks to stderr.
   app.silent = true;
   const settings: TokenSettings = { issuer: deps.config.issuer, audience: deps.config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS };
-  const verify = tokenVerifier(deps.db, deps.key, settings, deps.now);
+  const sessions: SessionSettings = { idleMs: deps.config.sessionIdleMinutes * 60_000, absoluteMs: deps.config.sessionAbsoluteHours * 3_600_000 };
+  const verify = tokenVerifier(deps.db, deps.key, settings, deps.now, sessions);
 
   const requireToken = authenticate(verify);
   const registry = schemaRegistry();
   const routers = [
     healthRoutes(deps),
+    authRoutes(deps, sessions, requireToken),
     withPrefix('/admin/v1', [requireToken, requireRole('operator')],
       organisationsRoutes(deps),
       tokensRoutes(deps, settings),
       domainAdminRoutes(deps),
       adminAuditRoutes(deps)),
-    withPrefix('/api/v1', [requireToken, requireRole('admin', 'operator')], apiRoutes(deps)),
-    withPrefix('/scim/v2', [requireToken],
+    withPrefix('/api/v1', [requireToken, requireRole('admin', 'operator')], apiRoutes(deps), oneTimePasswordRoutes(deps)),
+    withPrefix('/scim/v2', [requireToken, requireRole('admin', 'user', 'provisioner', 'operator')], meRoutes(deps, registry)),
+    withPrefix('/scim/v2', [requireToken, requireRole('admin', 'provisioner', 'operator')],
       discoveryRoutes(registry),
       usersRoutes(deps, registry),
       groupsRoutes(deps, registry),

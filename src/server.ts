@@ -4,6 +4,7 @@ import { loadConfig, type Config } from './config/config.ts';
 import { openDb, migrate, type Db } from './store/db.ts';
 import { loadOrCreateSigningKey } from './auth/signing-key.ts';
 import { buildApp } from './app.ts';
+import { OutboxWorker } from './delivery/outbox-worker.ts';
 import path from 'node:path';
 
 export interface RunningServer {
@@ -20,6 +21,9 @@ export async function startServer(config: Config, log = pino({ level: config.log
   if (applied.length) log.info({ migrations: applied }, 'migrations applied');
   const key = await loadOrCreateSigningKey(config.dataDir, config.signingKey);
   const app = buildApp({ db, config, key, log, now: () => new Date() });
+  // Without SMTP_URL messages wait in the outbox for the operators (idm outbox).
+  const worker = config.smtpUrl ? new OutboxWorker(db, log, { smtpUrl: config.smtpUrl, from: config.smtpFrom }) : undefined;
+  worker?.start();
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
@@ -40,6 +44,7 @@ export async function startServer(config: Config, log = pino({ level: config.log
       const timer = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
       await closed;
       clearTimeout(timer);
+      await worker?.stop();
       await db.destroy();
       log.info('stopped');
     })();

@@ -2,7 +2,9 @@
 // each test file creates and drops its own throwaway database on that server.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { findLeaks } from './helpers/secrets.ts';
 
 function find(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -14,9 +16,16 @@ function find(dir: string): string[] {
 
 const only = process.argv.slice(2);
 const files = only.length ? only : find('test').sort();
+// Every test app's log lines and every secret the tests use are collected here, then checked
+// against each other once the whole run is over: no secret may reach a log.
+const artifacts = fs.mkdtempSync(path.join(os.tmpdir(), 'idm-test-'));
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: process.env },
+  { stdio: 'inherit', env: { ...process.env, IDM_TEST_ARTIFACTS: artifacts } },
 );
-process.exit(result.status ?? 1);
+const { secrets, lines, leaks } = findLeaks(artifacts);
+fs.rmSync(artifacts, { recursive: true, force: true });
+console.log(`leak check: ${secrets} secrets against ${lines} log lines, ${leaks.length} leaks`);
+for (const leak of leaks.slice(0, 20)) console.log(`  LEAK ${leak}`);
+process.exit(leaks.length ? 1 : (result.status ?? 1));

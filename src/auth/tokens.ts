@@ -9,14 +9,22 @@ export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
 
+/**
+ * A signed-in person's session carries `admin` when the user is a member of the organisation's
+ * behorighetsadministrator group, else `user`, which reaches only /auth and /scim/v2/Me.
+ */
+export type PrincipalRole = Role | 'user';
+
 /** Who is calling, as established from a verified token. */
 export interface Principal {
-  role: Role;
+  role: PrincipalRole;
   subject: string;
   /** The organisation the token names; absent only for an operator token without one. */
   orgId: string | undefined;
   jti: string;
   expiresAt: number;
+  /** Set when the bearer is a session token of a signed-in user (SPEC §6.2). */
+  session?: { id: string; userId: string; passwordChangeOnly: boolean };
 }
 
 export interface TokenSettings {

@@ -3,15 +3,23 @@ import type { SigningKey } from './signing-key.ts';
 import { TokenRejected, verifyTokenSignature, type Principal, type TokenSettings } from './tokens.ts';
 import { organisationsStore } from '../store/organisations-store.ts';
 import { tokensStore } from '../store/tokens-store.ts';
+import { isSessionToken } from './session-tokens.ts';
+import { verifySession, type SessionSettings } from '../domain/sign-in.ts';
 
 /**
- * Full verification of a bearer token: the JWT checks, then what only the database knows — the
+ * Full verification of a bearer token. Session tokens (opaque, SPEC §6.2) are looked up in the
+ * database; JWTs get the JWT checks, then what only the database knows — the
  * organisation exists and is active, and the jti is not revoked.
  */
-export function tokenVerifier(db: Knex, key: SigningKey, settings: TokenSettings, now: () => Date) {
+export function tokenVerifier(db: Knex, key: SigningKey, settings: TokenSettings, now: () => Date, sessions: SessionSettings) {
   const organisations = organisationsStore(db);
   const tokens = tokensStore(db);
   return async function verify(token: string): Promise<Principal> {
+    if (isSessionToken(token)) {
+      const principal = await verifySession(db, token, now(), sessions);
+      if (!principal) throw new TokenRejected('the session has ended; sign in again');
+      return principal;
+    }
     const principal = await verifyTokenSignature(key, settings, token, now().getTime());
     if (principal.orgId !== undefined && !(await organisations.isActive(principal.orgId))) {
       throw new TokenRejected('the organisation the token names does not exist or is not active');

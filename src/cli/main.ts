@@ -6,6 +6,10 @@ import { registerOrg } from './commands/org.ts';
 import { registerToken } from './commands/token.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerAdmin } from './commands/admin.ts';
+import { registerTerminations } from './commands/terminations.ts';
+import { registerPurge } from './commands/purge.ts';
+import { registerOutbox } from './commands/outbox.ts';
 
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const cli = cliContext(loadConfig(env), env);
@@ -17,6 +21,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   registerToken(program, cli);
   registerMigrate(program, cli);
   registerDemo(program, cli);
+  registerAdmin(program, cli);
+  registerTerminations(program, cli);
+  registerPurge(program, cli);
+  registerOutbox(program, cli);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

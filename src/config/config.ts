@@ -13,6 +13,11 @@ export interface Config {
   maxBodyBytes: number;
   shutdownGraceMs: number;
   smtpUrl: string | undefined;
+  smtpFrom: string;
+  /** Minutes without activity before a session ends (SPEC §6.2: 20). */
+  sessionIdleMinutes: number;
+  /** Hours after sign-in when a session ends whatever happens (SPEC §6.2: 8). */
+  sessionAbsoluteHours: number;
 }
 
 export class ConfigError extends Error {}
@@ -38,5 +43,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: intFrom(env, 'MAX_BODY_BYTES', 1_048_576),
     shutdownGraceMs: intFrom(env, 'SHUTDOWN_GRACE_MS', 10_000),
     smtpUrl: env.SMTP_URL || undefined,
+    smtpFrom: env.SMTP_FROM || 'Mina tjänster <no-reply@identity-manager.invalid>',
+    sessionIdleMinutes: intFrom(env, 'SESSION_IDLE_MINUTES', 20),
+    sessionAbsoluteHours: intFrom(env, 'SESSION_ABSOLUTE_HOURS', 8),
   };
 }

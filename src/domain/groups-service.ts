@@ -33,7 +33,12 @@ export function touchesMembers(delta: MembershipDelta): boolean {
   return delta.replaceWith !== undefined || delta.removeAll || delta.add.length > 0 || delta.remove.length > 0;
 }
 
-export async function changeMembership(req: TenantRequest, id: string, delta: MembershipDelta, ifMatch?: string): Promise<GroupRow> {
+/** `viaAdminApi`: the operator API's administrator grant or revoke, which carries a declaration (SPEC §3.5). */
+export interface MembershipOptions {
+  viaAdminApi?: boolean;
+}
+
+export async function changeMembership(req: TenantRequest, id: string, delta: MembershipDelta, ifMatch?: string, options: MembershipOptions = {}): Promise<GroupRow> {
   return inTransaction(req, async (tx) => {
     const { groups, users } = storesFor(tx);
     const group = await groups.lock(id);
@@ -42,7 +47,7 @@ export async function changeMembership(req: TenantRequest, id: string, delta: Me
     // SPEC §4: the catalog owns group names; a rename is refused like creating or deleting a group.
     if (delta.displayName !== undefined && delta.displayName !== group.display_name) throw refusal(mayChangeCatalogGroup())!;
     if (!touchesMembers(delta)) return group;
-    const refused = refusal(mayChangeMembership(tx.principal, { grantedBy: group.granted_by, displayName: group.display_name }, tx.org));
+    const refused = refusal(mayChangeMembership(tx.principal, { grantedBy: group.granted_by, displayName: group.display_name }, tx.org, options.viaAdminApi));
     if (refused) throw refused;
 
     const incoming = [...new Set([...(delta.replaceWith ?? []), ...delta.add])];

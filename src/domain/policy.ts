@@ -38,10 +38,11 @@ export interface GroupForPolicy {
 
 /**
  * Adding or removing a member of a service group. `viaAdminApi` is true only for the operator
- * API's administrator grant, which carries a declaration (SPEC §3.5).
+ * API's administrator grant, which carries a declaration (SPEC §3.5); that API is open to
+ * operators alone, and the rule says so itself rather than rely on the route's guard.
  */
 export function mayChangeMembership(principal: Principal, group: GroupForPolicy, org: Organisation, viaAdminApi = false): Decision {
-  if (group.grantedBy === 'declaration' && !viaAdminApi) {
+  if (group.grantedBy === 'declaration' && !(viaAdminApi && principal.role === 'operator')) {
     return {
       allowed: false,
       status: 403,

@@ -1,17 +1,21 @@
 import type { UserRow } from '../store/users-store.ts';
 import type { GroupRow } from '../store/groups-store.ts';
 import type { TenantRequest } from './tenant-request.ts';
+import { followActiveChange } from './terminations.ts';
+import { issueOnFirstGrant } from './credentials.ts';
 
 /**
- * What follows from a user write besides the row itself (termination requests when an admin or
- * provisioner deactivates a user, SPEC §3.3). Kept apart so single requests and Bulk share it.
+ * What follows from a user write or a membership change besides the rows themselves: termination
+ * requests when an admin or provisioner deactivates a user (SPEC §3.3), credentials on a first
+ * grant (§3.4). Kept apart so single requests, Bulk and the operator API share it.
  */
 export const userLifecycle = {
-  async afterWrite(_tx: TenantRequest, _before: UserRow | undefined, _after: UserRow): Promise<void> {
-    // Termination requests arrive with the domain-rules issue.
+  async afterWrite(tx: TenantRequest, before: UserRow | undefined, after: UserRow): Promise<void> {
+    await followActiveChange(tx, before, after);
   },
 
-  async afterMembershipChange(_tx: TenantRequest, _group: GroupRow, _added: string[], _removed: string[]): Promise<void> {
-    // Credentials on a user's first grant arrive with the credentials issue.
+  /** SPEC §3.4: a user's first grant of any group issues credentials, in the same transaction. */
+  async afterMembershipChange(tx: TenantRequest, _group: GroupRow, added: string[], _removed: string[]): Promise<void> {
+    await issueOnFirstGrant(tx, added);
   },
 };

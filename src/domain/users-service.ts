@@ -5,6 +5,7 @@ import { etagOf, type Membership } from '../scim/render.ts';
 import type { UserRow, UserWrite } from '../store/users-store.ts';
 import { mayDeleteUser, mayWritePassword } from './policy.ts';
 import { hashPassword } from './password-hash.ts';
+import { describePasswordProblems, passwordProblems } from './password-policy.ts';
 import { checkIfMatch } from './versioning.ts';
 import { audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
 import { diffResources } from './diff.ts';
@@ -57,16 +58,19 @@ export async function getUser(req: TenantRequest, id: string): Promise<StoredUse
   return withMemberships(req, row);
 }
 
-async function checkPassword(req: TenantRequest, password: string | undefined): Promise<string | undefined> {
+/** SPEC §3.4: who may write a password, and the one policy every password must meet. */
+async function checkPassword(req: TenantRequest, password: string | undefined, userName: string): Promise<string | undefined> {
   if (password === undefined) return undefined;
   const refused = refusal(mayWritePassword(req.principal));
   if (refused) throw refused;
+  const problems = passwordProblems(password, userName);
+  if (problems.length) throw badRequest(describePasswordProblems(problems), 'invalidValue');
   return hashPassword(password);
 }
 
 export async function createUser(req: TenantRequest, resource: CanonicalResource): Promise<StoredUser> {
   const { write, password } = toWrite(resource);
-  const passwordHash = await checkPassword(req, password);
+  const passwordHash = await checkPassword(req, password, write.userName);
   return inTransaction(req, async (tx) => {
     const { users } = storesFor(tx);
     await assertUserNameFree(tx, write.userName);
@@ -101,7 +105,7 @@ export async function modifyUser(req: TenantRequest, id: string, change: (curren
 async function writeUser(tx: TenantRequest, current: UserRow, resource: CanonicalResource): Promise<StoredUser> {
   const { users } = storesFor(tx);
   const { write, password } = toWrite(resource, current);
-  const passwordHash = await checkPassword(tx, password);
+  const passwordHash = await checkPassword(tx, password, write.userName);
   if (write.userName.toLowerCase() !== current.user_name.toLowerCase()) await assertUserNameFree(tx, write.userName);
   const before = canonicalOf(current);
   const row = await users.update(current, write, tx.now);

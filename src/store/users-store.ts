@@ -116,7 +116,50 @@ export function usersStore(db: Knex, orgId: string) {
         [now, now, orgId, ids],
       );
     },
+
+    /**
+     * Users who are members of no group and have been so since before `cutoff` (purge, §3.6), in
+     * keyset order after `after` (the `key` of the previous page's last row).
+     */
+    async ungroupedBefore(cutoff: Date, limit: number, after?: string): Promise<UngroupedRow[]> {
+      const query = users()
+        .where('users.ungrouped_since', '<', cutoff)
+        .whereNotExists(db('memberships as m').whereRaw('m.org_id = users.org_id and m.user_id = users.id').select(db.raw('1')))
+        .orderBy([{ column: 'users.ungrouped_since' }, { column: 'users.id' }])
+        .limit(limit)
+        // The key is text so microseconds survive the round trip through a JS Date.
+        .select(...COLUMNS.map((c) => `users.${c}`), 'users.ungrouped_since', db.raw(`users.ungrouped_since::text || ' ' || users.id::text as key`));
+      if (after !== undefined) {
+        const [since, id] = [after.slice(0, after.lastIndexOf(' ')), after.slice(after.lastIndexOf(' ') + 1)];
+        query.whereRaw('(users.ungrouped_since, users.id) > (?::timestamptz, ?::uuid)', [since, id]);
+      }
+      return query;
+    },
+
+    /**
+     * Deletes those of `ids` that are still ungrouped since before `cutoff`, checked again in the
+     * deleting statement itself: a user granted a group meanwhile is kept. Returns the deleted rows.
+     */
+    async deleteUngrouped(ids: string[], cutoff: Date): Promise<UngroupedRow[]> {
+      const valid = ids.filter(isUuid);
+      if (valid.length === 0) return [];
+      const result = await db.raw(
+        `delete from users where org_id = ? and id = any(?::uuid[]) and ungrouped_since < ?
+           and not exists (select 1 from memberships m where m.org_id = users.org_id and m.user_id = users.id)
+         returning ${COLUMNS.join(', ')}, ungrouped_since, ungrouped_since::text || ' ' || id::text as key`,
+        [orgId, valid, cutoff],
+      );
+      const rows = result.rows as UngroupedRow[];
+      if (rows.length) await db('user_names').where('org_id', orgId).whereIn('lower_name', rows.map((r) => r.user_name.toLowerCase())).delete();
+      return rows;
+    },
   };
+}
+
+export interface UngroupedRow extends UserRow {
+  ungrouped_since: Date;
+  /** Opaque keyset position for {@link UsersStore.ungroupedBefore}. */
+  key: string;
 }
 
 export type UsersStore = ReturnType<typeof usersStore>;

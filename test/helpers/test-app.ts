@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config/config.ts';
 import { readSigningKey, type SigningKey } from '../../src/auth/signing-key.ts';
 import { signToken, type Role } from '../../src/auth/tokens.ts';
 import { createTestDb, type TestDb } from './test-db.ts';
+import { recordLogLine, recordSecret } from './secrets.ts';
 
 /** Every log line any test app wrote, so a test can check that no secret reached the log. */
 export const capturedLogs: string[] = [];
@@ -41,6 +42,7 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
   const sink = new Writable({
     write(chunk, _enc, done) {
       capturedLogs.push(String(chunk));
+      recordLogLine(String(chunk));
       done();
     },
   });
@@ -62,7 +64,7 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
   const http = () => supertest.agent(server);
   const settings = { issuer: config.issuer, audience: config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS };
   const token = async (role: Role, orgId?: string, subject = `${role}-tester`) =>
-    (await signToken(key, settings, { role, orgId, subject, ttlSeconds: 600, jti: crypto.randomUUID() }, now().getTime())).token;
+    recordSecret((await signToken(key, settings, { role, orgId, subject, ttlSeconds: 600, jti: crypto.randomUUID() }, now().getTime())).token);
   const operatorToken = () => token('operator');
   const createOrg = async (body: Record<string, unknown> = {}) => {
     const res = await http()

@@ -20,8 +20,8 @@ describe('POST /Bulk (RFC 7644 §3.7)', () => {
   it('creates users and adds them to a group by bulkId reference, in whatever order they come', async () => {
     const res = await bulk([
       { method: 'PATCH', path: `/Groups/${group}`, data: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: 'bulkId:kalle' }, { value: 'bulkId:lisa' }] }] } },
-      { method: 'POST', path: '/Users', bulkId: 'kalle', data: { schemas: [USER_SCHEMA], userName: 'kalle.bulk' } },
-      { method: 'POST', path: '/Users', bulkId: 'lisa', data: { schemas: [USER_SCHEMA], userName: 'lisa.bulk' } },
+      { method: 'POST', path: '/Users', bulkId: 'kalle', data: { schemas: [USER_SCHEMA], userName: 'kalle.bulk', emails: [{ value: 'kalle@bulk.se', type: 'work' }] } },
+      { method: 'POST', path: '/Users', bulkId: 'lisa', data: { schemas: [USER_SCHEMA], userName: 'lisa.bulk', emails: [{ value: 'lisa@bulk.se', type: 'work' }] } },
     ]);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(res.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:BulkResponse']);

@@ -1,7 +1,21 @@
 import Router from '@koa/router';
-import type { AppDeps, AppState } from '../context.ts';
+import type { AppContext, AppDeps, AppState } from '../context.ts';
+import { allOrganisationsAuditReader } from '../../store/audit-query.ts';
+import { parseAuditParams } from '../api/audit-params.ts';
+import { sendAuditPage } from '../api/audit-listing.ts';
 
-/** /admin/v1/audit: the audit trail of every organisation, for operators (SPEC §6.4). */
-export function adminAuditRoutes(_deps: AppDeps): Router<AppState> {
-  return new Router<AppState>();
+/**
+ * GET /admin/v1/audit: the audit trail of every organisation, for operators (SPEC §6.4); the same
+ * parameters and body as /api/v1/audit, plus `organisationId`.
+ */
+export function adminAuditRoutes(deps: AppDeps): Router<AppState> {
+  const router = new Router<AppState>();
+
+  router.get('/audit', async (ctx: AppContext) => {
+    const params = parseAuditParams(ctx.query, { scope: 'all', organisationFilter: true });
+    const page = await allOrganisationsAuditReader(deps.db).page(params.filter, params.after, params.count);
+    sendAuditPage(ctx, page, params.fingerprint);
+  });
+
+  return router;
 }

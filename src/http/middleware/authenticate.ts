@@ -1,6 +1,6 @@
 import type { Next } from 'koa';
 import type { AppContext } from '../context.ts';
-import type { Principal, Role } from '../../auth/tokens.ts';
+import type { Principal, PrincipalRole } from '../../auth/tokens.ts';
 import { TokenRejected } from '../../auth/tokens.ts';
 import { ScimError, forbidden, unauthorized } from '../../scim/scim-error.ts';
 
@@ -22,10 +22,14 @@ export function authenticate(verify: Verify) {
   };
 }
 
-export function requireRole(...roles: Role[]) {
+export function requireRole(...roles: PrincipalRole[]) {
   return async function checkRole(ctx: AppContext, next: Next): Promise<void> {
-    const role = ctx.state.principal?.role;
+    const principal = ctx.state.principal;
+    const role = principal?.role;
     if (!role || !roles.includes(role)) throw forbidden(`this API is not open to the ${role ?? 'anonymous'} role`);
+    if (principal?.session?.passwordChangeOnly) {
+      throw forbidden('Du är inloggad med ett engångslösenord och behöver först byta lösenord (POST /auth/password).');
+    }
     await next();
   };
 }

@@ -1,0 +1,83 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { outboxDeliveryStore, type ClaimedMessage } from '../store/outbox-delivery-store.ts';
+import { SECRET_PLACEHOLDER } from '../domain/messages.ts';
+
+export interface WorkerOptions {
+  smtpUrl: string;
+  from: string;
+  intervalMs?: number;
+  batchSize?: number;
+  maxAttempts?: number;
+  now?: () => Date;
+}
+
+/** Exponential backoff from 30 seconds, capped at an hour. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
+}
+
+/**
+ * Delivers the outbox's e-mails by SMTP (SPEC §3.8): at least once, with retries and backoff.
+ * Letters stay in the outbox for the operators, who print and post them (idm outbox).
+ */
+export class OutboxWorker {
+  private readonly transport: Transporter;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly log: Logger,
+    private readonly options: WorkerOptions,
+  ) {
+    this.transport = nodemailer.createTransport(options.smtpUrl);
+  }
+
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      this.running = this.deliverBatch()
+        .then(() => undefined, (err) => this.log.error({ err }, 'outbox delivery failed'))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs ?? 2000);
+        });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    this.transport.close();
+  }
+
+  /** Claims and sends one batch; returns how many were delivered. */
+  async deliverBatch(): Promise<number> {
+    const now = (this.options.now ?? (() => new Date()))();
+    const store = outboxDeliveryStore(this.db);
+    const claimed = await store.claim(this.options.batchSize ?? 20, now, 5 * 60_000);
+    let delivered = 0;
+    for (const message of claimed) {
+      try {
+        await this.send(message);
+        await store.delivered(message.id, (this.options.now ?? (() => new Date()))());
+        delivered++;
+      } catch (err) {
+        const giveUp = message.attempts >= (this.options.maxAttempts ?? 10);
+        const retryAt = giveUp ? undefined : new Date(now.getTime() + retryDelayMs(message.attempts));
+        await store.failed(message.id, (err as Error).message, retryAt);
+        this.log.warn({ outboxId: message.id, attempts: message.attempts, giveUp }, 'e-mail delivery failed');
+      }
+    }
+    return delivered;
+  }
+
+  private async send(message: ClaimedMessage): Promise<void> {
+    const text = message.secret ? message.body.replace(SECRET_PLACEHOLDER, message.secret) : message.body;
+    await this.transport.sendMail({ from: this.options.from, to: message.recipient, subject: message.subject, text });
+  }
+}

@@ -1,0 +1,62 @@
+import { badRequest, notFound } from '../scim/scim-error.ts';
+import { credentialsStore } from '../store/credentials-store.ts';
+import { OTP_SCRYPT_PARAMS, hashPassword } from './password-hash.ts';
+import { OTP_VALIDITY_MS, generateOneTimePassword } from './one-time-password.ts';
+import { displayNameOf, oneTimePasswordEmail, usernameLetter } from './messages.ts';
+import { preferredEmail } from './emails.ts';
+import { enqueue } from '../store/outbox-store.ts';
+import { audit, inTransaction, type TenantRequest } from './tenant-request.ts';
+
+/**
+ * SPEC §3.4: the first time a user is granted any group, credentials are issued in the same
+ * transaction as the membership — a letter with the username and an e-mail with a one-time
+ * password — and credentialStatus becomes pending. A user without an e-mail address cannot be
+ * granted a group, so the whole request is refused. Later grants send nothing.
+ */
+export async function issueOnFirstGrant(tx: TenantRequest, addedUserIds: string[]): Promise<void> {
+  const store = credentialsStore(tx.db);
+  const first = await store.withoutCredentials(tx.org.id, addedUserIds);
+  const withoutEmail = first.filter((u) => !preferredEmail(u.data.emails));
+  if (withoutEmail.length) {
+    throw badRequest(
+      `Användaren ${withoutEmail[0].user_name} har ingen e-postadress och kan därför inte få behörighet. ` +
+        'Lägg till en e-postadress (emails) och försök igen: engångslösenordet skickas dit.',
+      'invalidValue',
+    );
+  }
+  for (const user of first) {
+    const email = preferredEmail(user.data.emails)!;
+    const { secret, hash, expiresAt } = await newOneTimePassword(tx.now);
+    await store.update(tx.org.id, user.id, { otp_hash: hash, otp_expires_at: expiresAt, credential_status: 'pending' });
+    await enqueue(tx.db, { ...usernameLetter(tx.org, user.id, user.user_name, displayNameOf(user.user_name, user.data)), createdAt: tx.now });
+    await enqueue(tx.db, { ...oneTimePasswordEmail(tx.org, user.id, email, secret, expiresAt), createdAt: tx.now });
+    await audit(tx, { action: 'credentials.issue', resourceType: 'User', resourceId: user.id, changes: { credentialStatus: { before: 'none', after: 'pending' } } });
+  }
+}
+
+async function newOneTimePassword(now: Date) {
+  const secret = generateOneTimePassword();
+  return { secret, hash: await hashPassword(secret, OTP_SCRYPT_PARAMS), expiresAt: new Date(now.getTime() + OTP_VALIDITY_MS) };
+}
+
+/**
+ * A new one-time password by e-mail; it voids any earlier one. The caller never sees it: it
+ * exists only in the outbox until delivered (SPEC §3.4, §6.3).
+ */
+export async function sendNewOneTimePassword(tx: TenantRequest, userId: string, reason: 'ordered' | 'forgotten'): Promise<void> {
+  const store = credentialsStore(tx.db);
+  const user = await store.find(tx.org.id, userId);
+  if (!user) throw notFound(`no User ${userId}`);
+  const email = preferredEmail(user.data.emails);
+  if (!email) throw badRequest(`Användaren ${user.user_name} har ingen e-postadress att skicka engångslösenordet till. Lägg till en e-postadress först.`, 'invalidValue');
+  const { secret, hash, expiresAt } = await newOneTimePassword(tx.now);
+  const status = user.credential_status === 'none' ? 'pending' : user.credential_status;
+  await store.update(tx.org.id, user.id, { otp_hash: hash, otp_expires_at: expiresAt, credential_status: status });
+  await enqueue(tx.db, { ...oneTimePasswordEmail(tx.org, user.id, email, secret, expiresAt), createdAt: tx.now });
+  await audit(tx, { action: reason === 'ordered' ? 'otp.order' : 'otp.forgotten', resourceType: 'User', resourceId: user.id });
+}
+
+/** POST /api/v1/users/{id}/one-time-password: an admin orders one for a user of the organisation. */
+export async function orderOneTimePassword(req: TenantRequest, userId: string): Promise<void> {
+  await inTransaction(req, (tx) => sendNewOneTimePassword(tx, userId, 'ordered'));
+}

@@ -1,0 +1,46 @@
+import type { Organisation } from './organisations.ts';
+import type { OutboxMessage } from '../store/outbox-store.ts';
+
+/** The placeholder an outbox body holds where the secret goes; the secret itself is stored apart. */
+export const SECRET_PLACEHOLDER = '{{engangslosenord}}';
+
+/** A message as the domain composes it; the outbox adds when it was queued. */
+export type OutgoingMessage = Omit<OutboxMessage, 'createdAt'> & { orgId: string; userId: string };
+
+/** SPEC §3.4: the letter with the username, to the organisation's postal address. */
+export function usernameLetter(org: Organisation, userId: string, userName: string, displayName: string): OutgoingMessage {
+  return {
+    orgId: org.id,
+    userId,
+    channel: 'letter',
+    recipient: org.postalAddress ?? `${org.name} (postadress saknas)`,
+    subject: 'Användarnamn till Mina tjänster',
+    body:
+      `Till ${displayName}, ${org.name}\r\n\r\n` +
+      `Du har fått behörighet till CSN:s e-tjänster i Mina tjänster.\r\n` +
+      `Ditt användarnamn är: ${userName}\r\n\r\n` +
+      'Ett engångslösenord skickas till din e-postadress. Med det loggar du in och väljer ett eget lösenord.\r\n',
+  };
+}
+
+/** SPEC §3.4: the e-mail with a one-time password, valid 72 hours. */
+export function oneTimePasswordEmail(org: Organisation, userId: string, email: string, secret: string, validUntil: Date): OutgoingMessage {
+  return {
+    orgId: org.id,
+    userId,
+    channel: 'email',
+    recipient: email,
+    subject: 'Engångslösenord till Mina tjänster',
+    body:
+      `Hej!\r\n\r\nDitt engångslösenord till Mina tjänster (${org.name}) är: ${SECRET_PLACEHOLDER}\r\n\r\n` +
+      `Det gäller till ${validUntil.toISOString().slice(0, 16).replace('T', ' ')} UTC och kan bara användas en gång, ` +
+      'för att välja ett eget lösenord.\r\n\r\nHar du inte bett om det kan du bortse från meddelandet.\r\n',
+    secret,
+  };
+}
+
+export function displayNameOf(userName: string, data: Record<string, unknown>): string {
+  const name = data.name as { givenName?: string; familyName?: string; formatted?: string } | undefined;
+  const full = name?.formatted ?? [name?.givenName, name?.familyName].filter(Boolean).join(' ');
+  return full || (typeof data.displayName === 'string' ? data.displayName : userName);
+}

@@ -1,0 +1,55 @@
+import type { Knex } from 'knex';
+import { isUuid } from './organisations-store.ts';
+
+export interface CredentialRow {
+  org_id: string;
+  id: string;
+  user_name: string;
+  active: boolean;
+  data: Record<string, unknown>;
+  credential_status: string;
+  password_hash: string | null;
+  otp_hash: string | null;
+  otp_expires_at: Date | null;
+  failed_logins: number;
+  locked_until: Date | null;
+}
+
+const COLUMNS = ['org_id', 'id', 'user_name', 'active', 'data', 'credential_status', 'password_hash', 'otp_hash', 'otp_expires_at', 'failed_logins', 'locked_until'];
+
+/** The credential columns of users: kept apart from the SCIM user store, which never returns them. */
+export function credentialsStore(db: Knex) {
+  return {
+    /** Finds a user by userName through the server-wide registry, case-insensitively. */
+    async byUserName(userName: string): Promise<CredentialRow | undefined> {
+      const entry = await db('user_names').where({ lower_name: userName.toLowerCase() }).first('org_id', 'user_id');
+      if (!entry) return undefined;
+      return db('users').where({ org_id: entry.org_id, id: entry.user_id }).forUpdate().first(COLUMNS);
+    },
+
+    async find(orgId: string, userId: string): Promise<CredentialRow | undefined> {
+      if (!isUuid(userId)) return undefined;
+      return db('users').where({ org_id: orgId, id: userId }).first(COLUMNS);
+    },
+
+    /** Users among `ids` who have never been issued credentials (SPEC §3.4: the first grant issues them). */
+    async withoutCredentials(orgId: string, ids: string[]): Promise<CredentialRow[]> {
+      if (ids.length === 0) return [];
+      return db('users').where({ org_id: orgId, credential_status: 'none' }).whereIn('id', ids).orderBy('user_name').select(COLUMNS);
+    },
+
+    async update(orgId: string, userId: string, changes: Partial<Omit<CredentialRow, 'org_id' | 'id'>> & { password_changed_at?: Date }): Promise<void> {
+      await db('users').where({ org_id: orgId, id: userId }).update(changes);
+    },
+
+    async isMemberOfService(orgId: string, userId: string, serviceCode: string): Promise<boolean> {
+      const row = await db('memberships as m')
+        .join('groups as g', function () {
+          this.on('g.org_id', 'm.org_id').andOn('g.id', 'm.group_id');
+        })
+        .where({ 'm.org_id': orgId, 'm.user_id': userId, 'g.service_code': serviceCode })
+        .first('m.user_id');
+      return Boolean(row);
+    },
+  };
+}
