@@ -1,6 +1,6 @@
 import Koa from 'koa';
 import Router from '@koa/router';
-import type { AppDeps, AppState } from './http/context.ts';
+import { createCaches, type AppDeps, type AppState } from './http/context.ts';
 import { requestId } from './http/middleware/request-id.ts';
 import { accessLog } from './http/middleware/access-log.ts';
 import { errorHandler } from './http/middleware/errors.ts';
@@ -29,14 +29,15 @@ import { sendScim } from './http/respond.ts';
 export const TOKEN_LEEWAY_SECONDS = 30;
 
 /** Builds the Koa app from its dependencies without listening, so tests drive it directly. */
-export function buildApp(deps: AppDeps): Koa<AppState> {
+export function buildApp(given: AppDeps): Koa<AppState> {
+  const deps: AppDeps = { ...given, caches: given.caches ?? createCaches(given.config.cacheSeconds * 1000) };
   const app = new Koa<AppState>();
   app.proxy = false;
   // Errors are answered by errorHandler; Koa's default handler would print stacks to stderr.
   app.silent = true;
   const settings: TokenSettings = { issuer: deps.config.issuer, audience: deps.config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS };
   const sessions: SessionSettings = { idleMs: deps.config.sessionIdleMinutes * 60_000, absoluteMs: deps.config.sessionAbsoluteHours * 3_600_000 };
-  const verify = tokenVerifier(deps.db, deps.key, settings, deps.now, sessions);
+  const verify = tokenVerifier(deps.db, deps.key, settings, deps.now, sessions, deps.caches!.principals);
 
   const requireToken = authenticate(verify);
   const registry = schemaRegistry();

@@ -10,6 +10,7 @@ import { registerAdmin } from './commands/admin.ts';
 import { registerTerminations } from './commands/terminations.ts';
 import { registerPurge } from './commands/purge.ts';
 import { registerOutbox } from './commands/outbox.ts';
+import { registerImport } from './commands/import.ts';
 
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const cli = cliContext(loadConfig(env), env);
@@ -25,6 +26,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   registerTerminations(program, cli);
   registerPurge(program, cli);
   registerOutbox(program, cli);
+  registerImport(program, cli);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

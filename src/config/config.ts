@@ -18,6 +18,8 @@ export interface Config {
   sessionIdleMinutes: number;
   /** Hours after sign-in when a session ends whatever happens (SPEC §6.2: 8). */
   sessionAbsoluteHours: number;
+  /** Seconds a verified token and an organisation row are remembered (0 turns the caches off). */
+  cacheSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -46,5 +48,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpFrom: env.SMTP_FROM || 'Mina tjänster <no-reply@identity-manager.invalid>',
     sessionIdleMinutes: intFrom(env, 'SESSION_IDLE_MINUTES', 20),
     sessionAbsoluteHours: intFrom(env, 'SESSION_ABSOLUTE_HOURS', 8),
+    cacheSeconds: intFrom(env, 'IDM_CACHE_SECONDS', 5),
   };
 }

@@ -4,6 +4,18 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { SigningKey } from '../auth/signing-key.ts';
 import type { Principal } from '../auth/tokens.ts';
+import { TtlCache } from '../auth/ttl-cache.ts';
+import type { Organisation } from '../domain/organisations.ts';
+
+/**
+ * Short-lived caches of what almost every request reads. Operator writes in this process clear
+ * them (invalidate); other processes see a change within the time-to-live.
+ */
+export interface AppCaches {
+  principals: TtlCache<Principal>;
+  organisations: TtlCache<Organisation>;
+  invalidate: () => void;
+}
 
 /** What the app is built from; tests build it with their own database, key and clock. */
 export interface AppDeps {
@@ -12,6 +24,20 @@ export interface AppDeps {
   key: SigningKey;
   log: Logger;
   now: () => Date;
+  caches?: AppCaches;
+}
+
+export function createCaches(ttlMs: number): AppCaches {
+  const principals = new TtlCache<Principal>(ttlMs);
+  const organisations = new TtlCache<Organisation>(ttlMs);
+  return {
+    principals,
+    organisations,
+    invalidate: () => {
+      principals.clear();
+      organisations.clear();
+    },
+  };
 }
 
 export interface AppState {

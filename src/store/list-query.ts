@@ -41,9 +41,11 @@ export async function runList<Row>(
   order: SortOrder,
   paging: Paging,
 ): Promise<ListPage<Row>> {
-  const countRow = await scoped().clearSelect().clearOrder().count({ n: '*' }).first();
-  const total = Number((countRow as { n: string | number } | undefined)?.n ?? 0);
-  if (paging.count === 0) return { rows: [], total, more: false };
+  const count = async () => {
+    const row = await scoped().clearSelect().clearOrder().count({ n: '*' }).first();
+    return Number((row as { n: string | number } | undefined)?.n ?? 0);
+  };
+  if (paging.count === 0) return { rows: [], total: await count(), more: false };
 
   const direction = order === 'descending' ? 'desc' : 'asc';
   const page = scoped()
@@ -54,12 +56,17 @@ export async function runList<Row>(
   if (paging.kind === 'index') {
     page.offset(paging.startIndex - 1).limit(paging.count);
     const rows = (await page) as (Row & { __sort: unknown })[];
+    // A short page that is not past the end tells the total without counting: the common
+    // `filter=userName eq "…"` lookup then costs one query.
+    const known = rows.length < paging.count && (rows.length > 0 || paging.startIndex === 1);
+    const total = known ? paging.startIndex - 1 + rows.length : await count();
     return { rows, total, more: paging.startIndex - 1 + rows.length < total };
   }
 
   if (paging.after) applyKeyset(page, sort, direction, idColumn, paging.after);
   const rows = (await page.limit(paging.count + 1)) as (Row & { __sort: unknown })[];
   const more = rows.length > paging.count;
+  const total = !paging.after && !more ? rows.length : await count();
   return { rows: more ? rows.slice(0, paging.count) : rows, total, more };
 }
 

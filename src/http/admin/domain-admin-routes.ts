@@ -11,6 +11,7 @@ import { parsePurgeRequest, purgeUsers } from '../../domain/purge.ts';
 import { organisationsStore, isUuid } from '../../store/organisations-store.ts';
 import { terminationQueue, TERMINATION_STATUSES, type TerminationStatus } from '../../store/terminations-store.ts';
 import { outboxStore, type OutboxEntry } from '../../store/outbox-store.ts';
+import { importRoutes } from './import-routes.ts';
 
 const MAX_LIMIT = 1000;
 // The open queue is short and read whole; outbox bodies are long, so a screenful by default.
@@ -102,6 +103,7 @@ export function domainAdminRoutes(deps: AppDeps): Router<AppState> {
     sendJson(ctx, 200, rows.map(outboxToJson));
   });
 
+  router.use(importRoutes(deps).routes());
   return router;
 }
 

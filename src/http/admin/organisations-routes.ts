@@ -73,6 +73,8 @@ export function organisationsRoutes(deps: AppDeps): Router<AppState> {
       await auditStore(trx).append({ ...actorOf(ctx), orgId: before.id, action: 'organisation.update', resourceType: 'Organisation', resourceId: before.id, changes: diff }, now);
       return after;
     });
+    // Deactivation and a new school form take effect at once in this process.
+    deps.caches?.invalidate();
     sendJson(ctx, 200, organisationToJson(org));
   });
 

@@ -44,6 +44,7 @@ export function tokensRoutes(deps: AppDeps, settings: TokenSettings): Router<App
       await auditStore(trx).append({ ...actorOf(ctx), orgId: token.orgId, action: 'token.revoke', resourceType: 'Token', resourceId: token.jti }, now);
       return token;
     });
+    deps.caches?.invalidate();
     sendJson(ctx, 200, tokenToJson(revoked));
   });
 

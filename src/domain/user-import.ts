@@ -1,0 +1,277 @@
+import { isDeepStrictEqual } from 'node:util';
+import { badRequest, ScimError } from '../scim/scim-error.ts';
+import { canonicaliseResource, isObject, type CanonicalResource } from '../scim/resource-input.ts';
+import { CORE_USER, schemaRegistry } from '../scim/schema-registry.ts';
+import type { GroupRow } from '../store/groups-store.ts';
+import type { UserRow } from '../store/users-store.ts';
+import { userImportStore } from '../store/user-import-store.ts';
+import { canonicalOf, createUser, modifyUser } from './users-service.ts';
+import { changeMembership } from './groups-service.ts';
+import { preferredEmail } from './emails.ts';
+import { storesFor, type TenantRequest } from './tenant-request.ts';
+
+/**
+ * Users from a CSV file (SPEC §6.4 `idm import`), a batch of rows at a time. Each row creates or
+ * updates one user, matched by userName case-insensitively within the organisation, and grants
+ * the services it names, through the same domain code as SCIM (createUser / modifyUser /
+ * changeMembership), so every rule of SPEC §4 applies under the acting role. A row is all or
+ * nothing: a refused row leaves no user, no change and no membership behind, and never stops the
+ * rows after it.
+ */
+
+export const IMPORT_MAX_ROWS = 1000;
+
+/**
+ * Whose rules the rows are written under. `operator` (the default) is the CLI's own role: a
+ * form-only Studeranderapportering is granted (the operator holds the paper form), and
+ * deactivating a user opens no termination request. `provisioner` applies the rules a school's
+ * own provisioning client meets. The behörighetsadministratör group is refused under both: it
+ * needs a declaration (`idm admin grant`).
+ */
+export const IMPORT_RULES = ['operator', 'provisioner'] as const;
+export type ImportRules = (typeof IMPORT_RULES)[number];
+
+/** One CSV row as the CLI read it: cells as text, empty cells left out. */
+export interface ImportRow {
+  /** The row's line number in the file, echoed in the result. */
+  line: number;
+  userName?: string;
+  givenName?: string;
+  familyName?: string;
+  email?: string;
+  externalId?: string;
+  active?: string;
+  /** Service codes or display names, case-insensitively. */
+  services?: string[];
+}
+
+export interface ImportRequest {
+  rules: ImportRules;
+  rows: ImportRow[];
+}
+
+export type ImportOutcome = 'created' | 'updated' | 'unchanged' | 'refused';
+
+export interface ImportResult {
+  line: number;
+  userName: string;
+  outcome: ImportOutcome;
+  /** The user's SCIM id (not for a refused row). */
+  id?: string;
+  /** For a refused row: the status and detail SCIM would have answered. */
+  status?: number;
+  reason?: string;
+}
+
+const CELLS = ['userName', 'givenName', 'familyName', 'email', 'externalId', 'active'] as const;
+const ROW_KEYS = new Set<string>(['line', ...CELLS, 'services']);
+
+/** Parses the request body; a malformed body is refused whole (the rows' values are judged one by one later). */
+export function parseImportRequest(body: unknown): ImportRequest {
+  if (!isObject(body)) throw badRequest('the body must be a JSON object', 'invalidSyntax');
+  for (const key of Object.keys(body)) {
+    if (key !== 'rules' && key !== 'rows') throw badRequest(`unknown attribute "${key}"`, 'invalidSyntax');
+  }
+  const rules = body.rules ?? 'operator';
+  if (!(IMPORT_RULES as readonly unknown[]).includes(rules)) throw badRequest(`rules must be one of ${IMPORT_RULES.join(', ')}`, 'invalidValue');
+  const rows = body.rows;
+  if (!Array.isArray(rows) || rows.length === 0 || rows.length > IMPORT_MAX_ROWS) {
+    throw badRequest(`rows must be an array of 1 to ${IMPORT_MAX_ROWS} rows`, 'invalidValue');
+  }
+  rows.forEach((row, i) => {
+    const where = `rows[${i}]`;
+    if (!isObject(row)) throw badRequest(`${where} must be an object`, 'invalidSyntax');
+    for (const key of Object.keys(row)) {
+      if (!ROW_KEYS.has(key)) throw badRequest(`${where}: unknown attribute "${key}"`, 'invalidSyntax');
+    }
+    if (!Number.isInteger(row.line) || (row.line as number) < 1) throw badRequest(`${where}.line must be a positive whole number`, 'invalidValue');
+    for (const cell of CELLS) {
+      if (row[cell] !== undefined && typeof row[cell] !== 'string') throw badRequest(`${where}.${cell} must be a string`, 'invalidSyntax');
+    }
+    if (row.services !== undefined && (!Array.isArray(row.services) || row.services.some((s) => typeof s !== 'string'))) {
+      throw badRequest(`${where}.services must be an array of strings`, 'invalidSyntax');
+    }
+  });
+  return { rules: rules as ImportRules, rows: rows as ImportRow[] };
+}
+
+/** A row whose values were accepted, ready to be written. */
+interface Plan {
+  index: number;
+  line: number;
+  userName: string;
+  /** The row as a canonical partial User: only the attributes its cells set. */
+  values: CanonicalResource;
+  services: GroupRow[];
+  current?: UserRow;
+  grants: GroupRow[];
+}
+
+/**
+ * Imports one batch. Reads which userNames exist (one query) and their memberships (one query),
+ * then writes: rows without a new grant share one transaction, each in its own savepoint; a row
+ * with a grant commits on its own, because changeMembership holds the group's row lock until
+ * commit (and a first grant hashes a one-time password under it), so a batch would otherwise
+ * block every other change of that group for the length of the batch.
+ */
+export async function importUsers(req: TenantRequest, request: ImportRequest, clock: () => Date = () => new Date()): Promise<ImportResult[]> {
+  const results: ImportResult[] = new Array(request.rows.length);
+  const catalog = await storesFor(req).groups.all();
+  const plans: Plan[] = [];
+  const seen = new Map<string, number>();
+  request.rows.forEach((row, index) => {
+    try {
+      const plan = planRow(row, index, catalog);
+      const earlier = seen.get(plan.userName.toLowerCase());
+      if (earlier !== undefined) throw badRequest(`userName "${plan.userName}" appears earlier in the file (line ${earlier})`, 'uniqueness');
+      seen.set(plan.userName.toLowerCase(), row.line);
+      plans.push(plan);
+    } catch (err) {
+      results[index] = refused(row, refusalOf(err) ?? rethrow(err));
+    }
+  });
+
+  const existing = await userImportStore(req.db, req.org.id).byLowerUserNames(plans.map((p) => p.userName.toLowerCase()));
+  const byName = new Map(existing.map((u) => [u.user_name.toLowerCase(), u]));
+  const memberOf = new Map<string, Set<string>>();
+  for (const m of await storesFor(req).groups.membershipsOf(existing.map((u) => u.id))) {
+    if (!memberOf.has(m.user_id)) memberOf.set(m.user_id, new Set());
+    memberOf.get(m.user_id)!.add(m.group_id);
+  }
+
+  const sharing: Plan[] = [];
+  const alone: Plan[] = [];
+  for (const plan of plans) {
+    plan.current = byName.get(plan.userName.toLowerCase());
+    const granted = plan.current ? memberOf.get(plan.current.id) : undefined;
+    plan.grants = plan.services.filter((g) => !granted?.has(g.id));
+    if (plan.current && plan.grants.length === 0 && !changes(plan.current, plan.values)) {
+      results[plan.index] = { line: plan.line, userName: plan.userName, outcome: 'unchanged', id: plan.current.id };
+      continue;
+    }
+    (plan.grants.length ? alone : sharing).push(plan);
+  }
+
+  const attempt = async (plan: Plan, run: (work: (tx: TenantRequest) => Promise<ImportResult>) => Promise<ImportResult>) => {
+    try {
+      results[plan.index] = await run((tx) => writeRow({ ...tx, now: clock() }, plan));
+    } catch (err) {
+      results[plan.index] = refused(request.rows[plan.index], refusalOf(err) ?? rethrow(err));
+    }
+  };
+  if (sharing.length) {
+    await req.db.transaction(async (trx) => {
+      // knex runs a transaction inside a transaction as a SAVEPOINT, rolled back alone on error.
+      for (const plan of sharing) await attempt(plan, (work) => trx.transaction((sp) => work({ ...req, db: sp })));
+    });
+  }
+  for (const plan of alone) await attempt(plan, (work) => req.db.transaction((trx) => work({ ...req, db: trx })));
+  return results;
+}
+
+/** The row's values checked as SCIM checks a POST body, and its services found among the organisation's groups. */
+function planRow(row: ImportRow, index: number, catalog: GroupRow[]): Plan {
+  const userName = row.userName?.trim() ?? '';
+  if (userName === '') throw badRequest('userName is required', 'invalidValue');
+  for (const cell of CELLS) {
+    if (row[cell]?.includes('\u0000')) throw badRequest(`${cell} contains a NUL character`, 'invalidValue');
+  }
+  const body: Record<string, unknown> = { schemas: [CORE_USER], userName };
+  if (row.externalId) body.externalId = row.externalId;
+  if (row.givenName || row.familyName) body.name = { givenName: row.givenName, familyName: row.familyName };
+  if (row.email) {
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(row.email)) throw badRequest(`email "${row.email}" is not an e-mail address`, 'invalidValue');
+    body.emails = [{ value: row.email, type: 'work' }];
+  }
+  if (row.active) {
+    const active = row.active.toLowerCase();
+    if (active !== 'true' && active !== 'false') throw badRequest(`active must be true or false, not "${row.active}"`, 'invalidValue');
+    body.active = active === 'true';
+  }
+  const values = canonicaliseResource(schemaRegistry(), 'User', body);
+  const services: GroupRow[] = [];
+  for (const wanted of row.services ?? []) {
+    const key = wanted.trim().toLowerCase();
+    if (key === '') continue;
+    const group = catalog.find((g) => g.service_code === key || g.display_name.toLowerCase() === key);
+    if (!group) {
+      const offered = catalog.map((g) => g.service_code).join(', ');
+      throw badRequest(`service "${wanted}" is not offered to this organisation (its services: ${offered})`, 'invalidValue');
+    }
+    if (!services.includes(group)) services.push(group);
+  }
+  return { index, line: row.line, userName, values, services, grants: [] };
+}
+
+/** The user's resource with the row's values applied: cells the row leaves empty keep what is stored. */
+export function mergeRow(current: CanonicalResource, values: CanonicalResource): CanonicalResource {
+  const next: CanonicalResource = { ...current, userName: values.userName };
+  if (values.externalId !== undefined) next.externalId = values.externalId;
+  if (values.active !== undefined) next.active = values.active;
+  if (values.name !== undefined) next.name = { ...(current.name as object | undefined), ...(values.name as object) };
+  const email = (values.emails as { value: string }[] | undefined)?.[0]?.value;
+  if (email !== undefined) next.emails = withWorkEmail(current.emails, email);
+  return next;
+}
+
+/**
+ * SPEC §3.4/§6.3: the `email` column is the address the user is written to (work, else primary,
+ * else first). When that is already the address, nothing changes; else the work address is set
+ * to it (added as the work address when there is none); other addresses are kept.
+ */
+function withWorkEmail(emails: unknown, email: string): unknown[] {
+  const list = Array.isArray(emails) ? emails.map((e) => (isObject(e) ? { ...e } : e)) : [];
+  if (preferredEmail(list)?.toLowerCase() === email.toLowerCase()) return list;
+  const work = list.find((e) => isObject(e) && typeof e.type === 'string' && e.type.toLowerCase() === 'work') as Record<string, unknown> | undefined;
+  if (work) {
+    work.value = email;
+    return list;
+  }
+  return [{ value: email, type: 'work' }, ...list];
+}
+
+function changes(current: UserRow, values: CanonicalResource): boolean {
+  const before = canonicalOf(current);
+  return !isDeepStrictEqual(before, mergeRow(before, values));
+}
+
+async function writeRow(tx: TenantRequest, plan: Plan): Promise<ImportResult> {
+  let id: string;
+  let outcome: ImportOutcome;
+  if (!plan.current) {
+    const resource = { ...plan.values };
+    if (resource.emails) resource.emails = [{ ...(resource.emails as object[])[0], primary: true }];
+    id = (await createUser(tx, resource)).row.id;
+    outcome = 'created';
+  } else {
+    id = plan.current.id;
+    outcome = 'updated';
+    if (changes(plan.current, plan.values)) await modifyUser(tx, id, (current) => mergeRow(current, plan.values));
+  }
+  for (const group of plan.grants) await changeMembership(tx, group.id, { add: [id], remove: [], removeAll: false });
+  return { line: plan.line, userName: plan.userName, outcome, id };
+}
+
+function refused(row: ImportRow, refusal: { status: number; reason: string }): ImportResult {
+  return { line: row.line, userName: row.userName?.trim() ?? '', outcome: 'refused', ...refusal };
+}
+
+/**
+ * What SCIM would answer for this row: a ScimError as it is, a unique violation (a concurrent
+ * write took the userName or externalId) as 409, and a value PostgreSQL cannot store (SQLSTATE
+ * class 22) as 400. Anything else is not the row's fault and fails the whole request.
+ */
+function refusalOf(err: unknown): { status: number; reason: string } | undefined {
+  if (err instanceof ScimError) return { status: err.status, reason: err.message };
+  const e = err as { code?: unknown; constraint?: string };
+  if (e?.code === '23505') {
+    const what = e.constraint?.includes('external_id') ? 'externalId' : 'userName';
+    return { status: 409, reason: `${what} is already taken` };
+  }
+  if (typeof e?.code === 'string' && e.code.startsWith('22')) return { status: 400, reason: `a value of the row cannot be stored (SQLSTATE ${e.code})` };
+  return undefined;
+}
+
+function rethrow(err: unknown): never {
+  throw err;
+}
