@@ -5,7 +5,7 @@ import { SCIM_CONTENT_TYPE } from '../respond.ts';
 import { objectWithStreamedArray, readableFrom } from '../stream-json.ts';
 import { baseUrlOf, tenantRequest } from './tenant.ts';
 import { listResources } from './list-handler.ts';
-import { groupActions, type WriteContext, type WriteResult } from './resource-actions.ts';
+import { groupActions, writeContextOf, type WriteContext, type WriteResult } from './resource-actions.ts';
 import type { SchemaRegistry } from '../../scim/schema-registry.ts';
 import { isReturned, parseProjection, project, type Projection } from '../../scim/projection.ts';
 import { etagOf, memberOf, renderGroup } from '../../scim/render.ts';
@@ -33,12 +33,7 @@ export async function* groupBody(registry: SchemaRegistry, req: TenantRequest, r
 export function groupsRoutes(deps: AppDeps, registry: SchemaRegistry): Router<AppState> {
   const router = new Router<AppState>();
 
-  const writeContext = async (ctx: AppContext): Promise<WriteContext> => ({
-    registry,
-    req: await tenantRequest(ctx, deps),
-    baseUrl: baseUrlOf(ctx),
-    ifMatch: ctx.get('If-Match') || undefined,
-  });
+  const writeContext = (ctx: AppContext) => writeContextOf(ctx, deps, registry);
 
   const sendGroup = (ctx: AppContext, req: TenantRequest, row: GroupRow, projection: Projection) => {
     ctx.status = 200;

@@ -10,6 +10,8 @@ import { changeMembership } from '../../domain/groups-service.ts';
 import { mayChangeCatalogGroup } from '../../domain/policy.ts';
 import type { TenantRequest } from '../../domain/tenant-request.ts';
 import type { GroupRow } from '../../store/groups-store.ts';
+import type { AppContext, AppDeps } from '../context.ts';
+import { baseUrlOf, tenantRequest } from './tenant.ts';
 
 /**
  * The writes of /Users and /Groups without HTTP: the single-request routes and Bulk both call
@@ -25,6 +27,11 @@ export interface WriteContext {
   req: TenantRequest;
   baseUrl: string;
   ifMatch?: string;
+}
+
+/** The write context of one HTTP request: its tenant, base URL and If-Match. */
+export async function writeContextOf(ctx: AppContext, deps: AppDeps, registry: SchemaRegistry): Promise<WriteContext> {
+  return { registry, req: await tenantRequest(ctx, deps), baseUrl: baseUrlOf(ctx), ifMatch: ctx.get('If-Match') || undefined };
 }
 
 const userResult = (c: WriteContext, status: number, user: StoredUser): WriteResult => ({

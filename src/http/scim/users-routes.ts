@@ -4,7 +4,7 @@ import { readJson } from '../body.ts';
 import { sendScim } from '../respond.ts';
 import { baseUrlOf, tenantRequest } from './tenant.ts';
 import { listResources } from './list-handler.ts';
-import { userActions, userResource, type WriteContext, type WriteResult } from './resource-actions.ts';
+import { userActions, userResource, writeContextOf, type WriteContext, type WriteResult } from './resource-actions.ts';
 import type { SchemaRegistry } from '../../scim/schema-registry.ts';
 import { parseProjection, project } from '../../scim/projection.ts';
 import { etagOf, renderUser } from '../../scim/render.ts';
@@ -15,12 +15,7 @@ import { ifNoneMatchHits } from '../../domain/versioning.ts';
 export function usersRoutes(deps: AppDeps, registry: SchemaRegistry): Router<AppState> {
   const router = new Router<AppState>();
 
-  const writeContext = async (ctx: AppContext): Promise<WriteContext> => ({
-    registry,
-    req: await tenantRequest(ctx, deps),
-    baseUrl: baseUrlOf(ctx),
-    ifMatch: ctx.get('If-Match') || undefined,
-  });
+  const writeContext = (ctx: AppContext) => writeContextOf(ctx, deps, registry);
 
   const respond = (ctx: AppContext, c: WriteContext, result: WriteResult) => {
     if (result.kind !== 'user') {
