@@ -5,6 +5,7 @@ import { requestId } from './http/middleware/request-id.ts';
 import { accessLog } from './http/middleware/access-log.ts';
 import { errorHandler } from './http/middleware/errors.ts';
 import { authenticate, requireRole } from './http/middleware/authenticate.ts';
+import { rateLimit } from './http/middleware/rate-limit.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { organisationsRoutes } from './http/admin/organisations-routes.ts';
 import { tokensRoutes } from './http/admin/tokens-routes.ts';
@@ -40,6 +41,7 @@ export function buildApp(given: AppDeps): Koa<AppState> {
   const verify = tokenVerifier(deps.db, deps.key, settings, deps.now, sessions, deps.caches!.principals);
 
   const requireToken = authenticate(verify);
+  const throttle = rateLimit(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst, deps.now);
   const registry = schemaRegistry();
   const routers = [
     healthRoutes(deps),
@@ -51,7 +53,7 @@ export function buildApp(given: AppDeps): Koa<AppState> {
       adminAuditRoutes(deps)),
     withPrefix('/api/v1', [requireToken, requireRole('admin', 'operator')], apiRoutes(deps), oneTimePasswordRoutes(deps)),
     withPrefix('/scim/v2', [requireToken, requireRole('admin', 'user', 'provisioner', 'operator')], meRoutes(deps, registry)),
-    withPrefix('/scim/v2', [requireToken, requireRole('admin', 'provisioner', 'operator')],
+    withPrefix('/scim/v2', [requireToken, requireRole('admin', 'provisioner', 'operator'), throttle],
       discoveryRoutes(registry),
       usersRoutes(deps, registry),
       groupsRoutes(deps, registry),

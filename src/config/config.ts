@@ -20,6 +20,9 @@ export interface Config {
   sessionAbsoluteHours: number;
   /** Seconds a verified token and an organisation row are remembered (0 turns the caches off). */
   cacheSeconds: number;
+  /** SCIM requests a second per organisation before 429 (0: no limit), and the burst allowed. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
 }
 
 export class ConfigError extends Error {}
@@ -49,5 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleMinutes: intFrom(env, 'SESSION_IDLE_MINUTES', 20),
     sessionAbsoluteHours: intFrom(env, 'SESSION_ABSOLUTE_HOURS', 8),
     cacheSeconds: intFrom(env, 'IDM_CACHE_SECONDS', 5),
+    rateLimitPerSecond: intFrom(env, 'RATE_LIMIT_PER_SECOND', 0),
+    rateLimitBurst: intFrom(env, 'RATE_LIMIT_BURST', 100),
   };
 }
