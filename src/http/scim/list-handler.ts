@@ -34,7 +34,17 @@ export async function listResources(ctx: AppContext, deps: AppDeps, registry: Sc
   const head: Record<string, unknown> = { schemas: [LIST_RESPONSE], totalResults: listing.total, itemsPerPage: listing.rows.length };
   if (params.cursor === undefined) head.startIndex = listing.startIndex;
   if (listing.nextCursor) head.nextCursor = listing.nextCursor;
-  sendList(ctx, head, [await resourcesOf(registry, req, type, listing.rows, baseUrlOf(ctx), projection)]);
+  const part = await resourcesOf(registry, req, type, listing.rows, baseUrlOf(ctx), projection);
+  if (type === 'Group') {
+    sendList(ctx, head, [part]);
+    return;
+  }
+  // A page of users is bounded (maxResults) and already in memory: one string beats a stream.
+  let resources = '';
+  for await (const chunk of part) resources += chunk;
+  ctx.status = 200;
+  ctx.type = SCIM_CONTENT_TYPE;
+  ctx.body = `${JSON.stringify(head).slice(0, -1)},"Resources":[${resources}]}`;
 }
 
 /**
