@@ -1,12 +1,11 @@
 import type { Knex } from 'knex';
-import { parseFilter } from '../scim/filter.ts';
-import { parseSortBy } from '../scim/filter.ts';
+import { parseFilter, parseSortBy, type FilterNode } from '../scim/filter.ts';
 import type { ListParams } from '../scim/list-params.ts';
 import { decodeCursor, encodeCursor, queryFingerprint } from '../scim/cursor.ts';
 import type { ResourceTypeName } from '../scim/schema-types.ts';
 import { applyFilter, sortExpression } from '../store/filter-sql.ts';
 import { runList, type Paging, type SortKey } from '../store/list-query.ts';
-import type { UserRow } from '../store/users-store.ts';
+import { MEMBERSHIPS_SQL, type UserRow } from '../store/users-store.ts';
 import type { GroupRow } from '../store/groups-store.ts';
 import { storesFor, type TenantRequest } from './tenant-request.ts';
 
@@ -18,6 +17,13 @@ export interface Listing<Row> {
 }
 
 const USER_COLUMNS = ['users.org_id', 'users.id', 'users.user_name', 'users.external_id', 'users.active', 'users.data', 'users.credential_status', 'users.version', 'users.created_at', 'users.modified_at'];
+
+/** Attributes whose equality selects at most one resource: userName (server-wide), id, externalId (per organisation). */
+const UNIQUE = new Set(['userName', 'id', 'externalId']);
+
+function selectsOne(filter: FilterNode | undefined): boolean {
+  return filter?.kind === 'compare' && filter.op === 'eq' && !filter.path.inExtension && !filter.path.subAttribute && UNIQUE.has(filter.path.attribute.name);
+}
 
 // Without sortBy, listings follow creation order: stable, and served by the (org_id, created_at, id) index.
 const DEFAULT_SORT: Record<ResourceTypeName, SortKey> = {
@@ -41,7 +47,7 @@ export async function listResources(req: TenantRequest, type: ResourceTypeName, 
   const scoped = type === 'User'
     ? () => (filter ? applyFilter(stores.users.query(), 'User', filter) : stores.users.query())
     : () => (filter ? applyFilter(stores.groups.query(), 'Group', filter) : stores.groups.query());
-  const columns = type === 'User' ? USER_COLUMNS : stores.groups.columns;
+  const columns = type === 'User' ? [...USER_COLUMNS, req.db.raw(MEMBERSHIPS_SQL)] : stores.groups.columns;
   const idColumn = type === 'User' ? 'users.id' : 'groups.id';
 
   const fingerprint = queryFingerprint([type, params.filter ?? null, params.sortBy ?? null, params.sortOrder]);
@@ -49,7 +55,7 @@ export async function listResources(req: TenantRequest, type: ResourceTypeName, 
     ? { kind: 'cursor', count: params.count, after: params.cursor === '' ? undefined : decodeCursor(params.cursor, fingerprint, req.now, cursorTimeoutSeconds) }
     : { kind: 'index', startIndex: params.startIndex, count: params.count };
 
-  const page = await runList<UserRow | GroupRow>(req.db, scoped, idColumn, columns, sort, params.sortOrder, paging);
+  const page = await runList<UserRow | GroupRow>(req.db, scoped, idColumn, columns, sort, params.sortOrder, paging, selectsOne(filter) && params.sortBy === undefined);
   const listing: Listing<UserRow | GroupRow> = { rows: page.rows, total: page.total, startIndex: paging.kind === 'index' ? paging.startIndex : 1 };
   if (paging.kind === 'cursor' && page.more) {
     const last = page.rows[page.rows.length - 1];

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { CanonicalResource } from '../scim/resource-input.ts';
-import { badRequest, notFound, refusal, ScimError } from '../scim/scim-error.ts';
+import { badRequest, notFound, refusal } from '../scim/scim-error.ts';
 import { etagOf, type Membership } from '../scim/render.ts';
 import type { UserRow, UserWrite } from '../store/users-store.ts';
 import { mayDeleteUser, mayWritePassword } from './policy.ts';
@@ -53,9 +53,10 @@ async function withMemberships(req: TenantRequest, row: UserRow): Promise<Stored
 }
 
 export async function getUser(req: TenantRequest, id: string): Promise<StoredUser> {
-  const row = await storesFor(req).users.find(id);
-  if (!row) throw notFound(`no User ${id}`);
-  return withMemberships(req, row);
+  const found = await storesFor(req).users.findWithMemberships(id);
+  if (!found) throw notFound(`no User ${id}`);
+  const { memberships, ...row } = found;
+  return { row, memberships };
 }
 
 /** SPEC §3.4: who may write a password, and the one policy every password must meet. */
@@ -73,7 +74,6 @@ export async function createUser(req: TenantRequest, resource: CanonicalResource
   const passwordHash = await checkPassword(req, password, write.userName);
   return inTransaction(req, async (tx) => {
     const { users } = storesFor(tx);
-    await assertUserNameFree(tx, write.userName);
     const row = await users.insert(crypto.randomUUID(), write, tx.now);
     if (passwordHash) await users.setPasswordHash(row.id, passwordHash, tx.now);
     await audit(tx, { action: 'user.create', resourceType: 'User', resourceId: row.id, changes: diffResources({}, resource) });
@@ -106,7 +106,6 @@ async function writeUser(tx: TenantRequest, current: UserRow, resource: Canonica
   const { users } = storesFor(tx);
   const { write, password } = toWrite(resource, current);
   const passwordHash = await checkPassword(tx, password, write.userName);
-  if (write.userName.toLowerCase() !== current.user_name.toLowerCase()) await assertUserNameFree(tx, write.userName);
   const before = canonicalOf(current);
   const row = await users.update(current, write, tx.now);
   if (passwordHash) await users.setPasswordHash(row.id, passwordHash, tx.now);
@@ -127,13 +126,4 @@ export async function deleteUser(req: TenantRequest, id: string, ifMatch?: strin
     await users.delete(id);
     await audit(tx, { action: 'user.delete', resourceType: 'User', resourceId: id, changes: diffResources(canonicalOf(current), {}) });
   });
-}
-
-/**
- * userName is unique across the server, case-insensitively (RFC 7643 `uniqueness: server`). The
- * user_names table's primary key is the guarantee; this check only gives the clearer message.
- */
-async function assertUserNameFree(tx: TenantRequest, userName: string): Promise<void> {
-  const taken = await tx.db('user_names').where({ lower_name: userName.toLowerCase() }).first('lower_name');
-  if (taken) throw new ScimError(409, `userName "${userName}" is already taken`, 'uniqueness');
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { prepared } from './prepared.ts';
 
 /** An ORDER BY expression as SQL text with its bindings; `nullable` when rows may lack a value. */
 export interface SortKey {
@@ -36,10 +37,12 @@ export async function runList<Row>(
   db: Knex,
   scoped: () => Knex.QueryBuilder,
   idColumn: string,
-  columns: string[],
+  columns: (string | Knex.Raw)[],
   sort: SortKey,
   order: SortOrder,
   paging: Paging,
+  /** The filter selects at most one row (an equality on a unique attribute): no ORDER BY to plan. */
+  single = false,
 ): Promise<ListPage<Row>> {
   const count = async () => {
     const row = await scoped().clearSelect().clearOrder().count({ n: '*' }).first();
@@ -48,14 +51,13 @@ export async function runList<Row>(
   if (paging.count === 0) return { rows: [], total: await count(), more: false };
 
   const direction = order === 'descending' ? 'desc' : 'asc';
-  const page = scoped()
-    .select(columns)
-    .select(db.raw(`${sort.sql} as __sort`, sort.bindings))
-    .orderByRaw(`${sort.sql} ${direction} nulls last, ${idColumn} asc`, sort.bindings);
+  const page = scoped().select(columns).select(db.raw(`${sort.sql} as __sort`, sort.bindings));
+  if (!(single && paging.kind === 'index')) page.orderByRaw(`${sort.sql} ${direction} nulls last, ${idColumn} asc`, sort.bindings);
 
   if (paging.kind === 'index') {
     page.offset(paging.startIndex - 1).limit(paging.count);
-    const rows = (await page) as (Row & { __sort: unknown })[];
+    // A single-row lookup (userName eq, externalId eq, id eq) has a fixed shape: prepare it.
+    const rows = (await (single ? prepared(db, page) : page)) as (Row & { __sort: unknown })[];
     // A short page that is not past the end tells the total without counting: the common
     // `filter=userName eq "…"` lookup then costs one query.
     const known = rows.length < paging.count && (rows.length > 0 || paging.startIndex === 1);

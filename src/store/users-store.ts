@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import { isUuid } from './organisations-store.ts';
+import { prepared } from './prepared.ts';
+import { conflict } from '../scim/scim-error.ts';
 
 export interface UserRow {
   org_id: string;
@@ -22,7 +24,35 @@ export interface UserWrite {
   data: Record<string, unknown>;
 }
 
+/**
+ * A user's memberships with their groups, as one JSON column beside the user: a user is read with
+ * its `groups` and `services` in a single query (one round trip on the hottest paths).
+ */
+export const MEMBERSHIPS_SQL = `(select coalesce(json_agg(json_build_object('group_id', g.id, 'display_name', g.display_name, 'service_code', g.service_code) order by g.display_name), '[]'::json)
+  from memberships m join groups g on g.org_id = m.org_id and g.id = m.group_id
+  where m.org_id = users.org_id and m.user_id = users.id) as memberships`;
+
+export interface UserMembership {
+  group_id: string;
+  display_name: string;
+  service_code: string;
+}
+
 const COLUMNS = ['org_id', 'id', 'user_name', 'external_id', 'active', 'data', 'credential_status', 'version', 'created_at', 'modified_at'];
+
+/**
+ * userName is unique across the server, case-insensitively (RFC 7643 `uniqueness: server`): the
+ * user_names primary key decides, and a clash becomes 409 uniqueness here, so single requests and
+ * Bulk operations report it alike.
+ */
+async function claimUserName(db: Knex, userName: string, orgId: string, userId: string): Promise<void> {
+  try {
+    await db('user_names').insert({ lower_name: userName.toLowerCase(), org_id: orgId, user_id: userId });
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') throw conflict(`userName "${userName}" is already taken`);
+    throw err;
+  }
+}
 
 /**
  * Users of one organisation. Every statement carries `org_id = ?`; there is no other way in.
@@ -41,6 +71,11 @@ export function usersStore(db: Knex, orgId: string) {
       return users().where('users.id', id).first(COLUMNS);
     },
 
+    async findWithMemberships(id: string): Promise<(UserRow & { memberships: UserMembership[] }) | undefined> {
+      if (!isUuid(id)) return undefined;
+      return prepared(db, users().where('users.id', id).first([...COLUMNS, db.raw(MEMBERSHIPS_SQL)]));
+    },
+
     /** Locks the row for the rest of the transaction: concurrent writes to one user serialise. */
     async findForUpdate(id: string): Promise<UserRow | undefined> {
       if (!isUuid(id)) return undefined;
@@ -56,7 +91,7 @@ export function usersStore(db: Knex, orgId: string) {
     },
 
     async insert(id: string, write: UserWrite, now: Date): Promise<UserRow> {
-      await db('user_names').insert({ lower_name: write.userName.toLowerCase(), org_id: orgId, user_id: id });
+      await claimUserName(db, write.userName, orgId, id);
       const [row] = await db('users')
         .insert({
           org_id: orgId,
@@ -75,7 +110,7 @@ export function usersStore(db: Knex, orgId: string) {
 
     async update(current: UserRow, write: UserWrite, now: Date): Promise<UserRow> {
       if (current.user_name.toLowerCase() !== write.userName.toLowerCase()) {
-        await db('user_names').insert({ lower_name: write.userName.toLowerCase(), org_id: orgId, user_id: current.id });
+        await claimUserName(db, write.userName, orgId, current.id);
         await db('user_names').where({ lower_name: current.user_name.toLowerCase(), org_id: orgId, user_id: current.id }).delete();
       }
       const [row] = await db('users')

@@ -45,6 +45,13 @@ describe('POST /Bulk (RFC 7644 §3.7)', () => {
     assert.deepEqual(res.body.Operations.map((o: { status: string }) => o.status), ['201', '409', '201']);
     assert.equal(res.body.Operations[1].response.scimType, 'uniqueness');
 
+    const externalIds = await bulk([
+      { method: 'POST', path: '/Users', bulkId: 'e1', data: { schemas: [USER_SCHEMA], userName: 'ext.bulk.one', externalId: 'X-1' } },
+      { method: 'POST', path: '/Users', bulkId: 'e2', data: { schemas: [USER_SCHEMA], userName: 'ext.bulk.two', externalId: 'X-1' } },
+    ]);
+    assert.deepEqual(externalIds.body.Operations.map((o: { status: string }) => o.status), ['201', '409']);
+    assert.match(externalIds.body.Operations[1].response.detail, /externalId/);
+
     const stopped = await bulk([
       { method: 'POST', path: '/Users', bulkId: 'x', data: { schemas: [USER_SCHEMA] } },
       { method: 'POST', path: '/Users', bulkId: 'y', data: { schemas: [USER_SCHEMA], userName: 'never.created' } },

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../context.ts';
 import { ScimError } from '../../scim/scim-error.ts';
 import { SCIM_CONTENT_TYPE } from '../respond.ts';
+import { scimErrorFromDatabase } from '../../store/database-errors.ts';
 
 /**
  * The one place errors become responses (RFC 7644 §3.12 bodies). A ScimError shows its detail;
@@ -29,18 +30,12 @@ export function errorHandler(log: Logger) {
 
 function toScimError(err: unknown): ScimError | undefined {
   if (err instanceof ScimError) return err;
-  const e = err as { code?: string; status?: number; expose?: boolean; message?: string; constraint?: string };
-  if (e?.code === '23505') return new ScimError(409, describeUniqueViolation(e.constraint), 'uniqueness');
+  const fromDatabase = scimErrorFromDatabase(err);
+  if (fromDatabase) return fromDatabase;
+  const e = err as { status?: number; expose?: boolean; message?: string };
   // Koa's own errors (ctx.throw, body parsing) carry a client status and expose their message.
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
     return new ScimError(e.status, e.message ?? 'bad request');
   }
   return undefined;
-}
-
-function describeUniqueViolation(constraint: string | undefined): string {
-  if (constraint?.includes('organisation_number')) return 'an organisation with that organisationNumber already exists';
-  if (constraint?.includes('external_id')) return 'a resource with that externalId already exists in this organisation';
-  if (constraint?.includes('user_names')) return 'userName is already taken';
-  return 'the value is already taken';
 }

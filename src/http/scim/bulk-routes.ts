@@ -8,6 +8,7 @@ import { groupActions, userActions, type WriteContext, type WriteResult } from '
 import { BULK_RESPONSE, type SchemaRegistry } from '../../scim/schema-registry.ts';
 import { parseBulkRequest, referencesOf, resolvePath, resolveReferences, type BulkOperation } from '../../scim/bulk.ts';
 import { ScimError, notFound } from '../../scim/scim-error.ts';
+import { scimErrorFromDatabase } from '../../store/database-errors.ts';
 
 interface BulkConfig {
   maxOperations: number;
@@ -86,7 +87,7 @@ export function bulkRoutes(deps: AppDeps, registry: SchemaRegistry, log: Logger)
         results.set(op.index, outcome);
         return outcome;
       } catch (err) {
-        const error = err instanceof ScimError ? err : internal(log, err, ctx.state.requestId);
+        const error = err instanceof ScimError ? err : (scimErrorFromDatabase(err) ?? internal(log, err, ctx.state.requestId));
         const outcome = fail(op, error);
         results.set(op.index, outcome);
         errors++;

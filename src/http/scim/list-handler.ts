@@ -10,8 +10,8 @@ import { parseProjection, project, type Projection } from '../../scim/projection
 import { ScimError, badRequest } from '../../scim/scim-error.ts';
 import { renderUser } from '../../scim/render.ts';
 import { listResources as runListing } from '../../domain/listing.ts';
-import { storesFor, type TenantRequest } from '../../domain/tenant-request.ts';
-import type { UserRow } from '../../store/users-store.ts';
+import type { TenantRequest } from '../../domain/tenant-request.ts';
+import type { UserMembership, UserRow } from '../../store/users-store.ts';
 import type { GroupRow } from '../../store/groups-store.ts';
 
 interface PaginationConfig {
@@ -112,14 +112,11 @@ async function resourcesOf(
   continues = false,
 ): Promise<AsyncGenerator<string>> {
   if (type === 'User') {
-    const users = rows as UserRow[];
-    const memberships = await storesFor(req).groups.membershipsOf(users.map((r) => r.id));
-    const byUser = new Map<string, typeof memberships>();
-    for (const m of memberships) byUser.set(m.user_id, [...(byUser.get(m.user_id) ?? []), m]);
+    const users = rows as (UserRow & { memberships: UserMembership[] })[];
     return (async function* () {
       let first = !continues;
       for (const row of users) {
-        const resource = project(registry, 'User', renderUser(row, byUser.get(row.id) ?? [], req.org, baseUrl), projection);
+        const resource = project(registry, 'User', renderUser(row, row.memberships, req.org, baseUrl), projection);
         yield `${first ? '' : ','}${JSON.stringify(resource)}`;
         first = false;
       }
