@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Logger } from 'pino';
+import type { Knex } from 'knex';
 import type { AppContext, AppDeps, AppState } from '../context.ts';
 import { readJson } from '../body.ts';
 import { sendScim } from '../respond.ts';
@@ -75,8 +76,12 @@ export function bulkRoutes(deps: AppDeps, registry: SchemaRegistry, log: Logger)
           const outcome = await run(target);
           if (!created.has(ref)) throw new ScimError(409, `operation with bulkId "${ref}" did not succeed (${outcome.status})`, 'invalidValue');
         }
-        const c: WriteContext = { registry, req: { ...req, now: deps.now() }, baseUrl, ifMatch: op.version };
-        const result = await dispatch(c, op, resolvePath(op.path, created), resolveReferences(op.data, created));
+        // Each operation in a savepoint of the request's one transaction: a failed operation
+        // leaves nothing behind, and the whole Bulk costs one commit rather than one per operation.
+        const result = await bulkTransaction!.transaction((savepoint) => {
+          const c: WriteContext = { registry, req: { ...req, db: savepoint, now: deps.now() }, baseUrl, ifMatch: op.version };
+          return dispatch(c, op, resolvePath(op.path, created), resolveReferences(op.data, created));
+        });
         const outcome: OperationResult = { method: op.method, status: String(result.status) };
         if (op.bulkId) outcome.bulkId = op.bulkId;
         if (result.kind !== 'deleted') {
@@ -98,12 +103,16 @@ export function bulkRoutes(deps: AppDeps, registry: SchemaRegistry, log: Logger)
     };
 
     const order: number[] = [];
-    for (const op of request.operations) {
-      if (request.failOnErrors !== undefined && errors >= request.failOnErrors) break;
-      const before = new Set(results.keys());
-      await run(op);
-      for (const index of results.keys()) if (!before.has(index)) order.push(index);
-    }
+    let bulkTransaction: Knex.Transaction | undefined;
+    await deps.db.transaction(async (trx) => {
+      bulkTransaction = trx;
+      for (const op of request.operations) {
+        if (request.failOnErrors !== undefined && errors >= request.failOnErrors) break;
+        const before = new Set(results.keys());
+        await run(op);
+        for (const index of results.keys()) if (!before.has(index)) order.push(index);
+      }
+    });
     sendScim(ctx, 200, { schemas: [BULK_RESPONSE], Operations: order.map((i) => results.get(i)!) });
   });
 
