@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor, queryFingerprint } from '../scim/cursor.ts'
 import type { ResourceTypeName } from '../scim/schema-types.ts';
 import { applyFilter, sortExpression } from '../store/filter-sql.ts';
 import { runList, type Paging, type SortKey } from '../store/list-query.ts';
-import { MEMBERSHIPS_SQL, type UserRow } from '../store/users-store.ts';
+import { MEMBERSHIPS_SQL, type UserMembership, type UserRow } from '../store/users-store.ts';
 import type { GroupRow } from '../store/groups-store.ts';
 import { storesFor, type TenantRequest } from './tenant-request.ts';
 
@@ -36,6 +36,12 @@ const DEFAULT_SORT: Record<ResourceTypeName, SortKey> = {
  * (RFC 7644 §3.4.2, RFC 9865). The filter and sortBy are parsed against the registry before any
  * SQL is built.
  */
+async function attachMemberships(req: TenantRequest, rows: (UserRow & { memberships?: UserMembership[] })[]): Promise<void> {
+  const byUser = new Map<string, UserMembership[]>(rows.map((r) => [r.id, []]));
+  for (const m of await storesFor(req).groups.membershipsOf([...byUser.keys()])) byUser.get(m.user_id)!.push(m);
+  for (const row of rows) row.memberships = byUser.get(row.id);
+}
+
 export async function listResources(req: TenantRequest, type: ResourceTypeName, params: ListParams, cursorTimeoutSeconds: number): Promise<Listing<UserRow | GroupRow>> {
   const filter = params.filter !== undefined ? parseFilter(type, params.filter) : undefined;
   let sort = DEFAULT_SORT[type];
@@ -47,7 +53,10 @@ export async function listResources(req: TenantRequest, type: ResourceTypeName, 
   const scoped = type === 'User'
     ? () => (filter ? applyFilter(stores.users.query(), 'User', filter) : stores.users.query())
     : () => (filter ? applyFilter(stores.groups.query(), 'Group', filter) : stores.groups.query());
-  const columns = type === 'User' ? [...USER_COLUMNS, req.db.raw(MEMBERSHIPS_SQL)] : stores.groups.columns;
+  const single = selectsOne(filter) && params.sortBy === undefined;
+  // With the memberships in the same statement a single-user lookup is one round trip; for a page
+  // they are read afterwards for the page's rows only, never for rows an OFFSET skips.
+  const columns = type === 'User' ? (single ? [...USER_COLUMNS, req.db.raw(MEMBERSHIPS_SQL)] : USER_COLUMNS) : stores.groups.columns;
   const idColumn = type === 'User' ? 'users.id' : 'groups.id';
 
   const fingerprint = queryFingerprint([type, params.filter ?? null, params.sortBy ?? null, params.sortOrder]);
@@ -55,7 +64,8 @@ export async function listResources(req: TenantRequest, type: ResourceTypeName, 
     ? { kind: 'cursor', count: params.count, after: params.cursor === '' ? undefined : decodeCursor(params.cursor, fingerprint, req.now, cursorTimeoutSeconds) }
     : { kind: 'index', startIndex: params.startIndex, count: params.count };
 
-  const page = await runList<UserRow | GroupRow>(req.db, scoped, idColumn, columns, sort, params.sortOrder, paging, selectsOne(filter) && params.sortBy === undefined);
+  const page = await runList<UserRow | GroupRow>(req.db, scoped, idColumn, columns, sort, params.sortOrder, paging, single);
+  if (type === 'User' && !single) await attachMemberships(req, page.rows as (UserRow & { memberships?: UserMembership[] })[]);
   const listing: Listing<UserRow | GroupRow> = { rows: page.rows, total: page.total, startIndex: paging.kind === 'index' ? paging.startIndex : 1 };
   if (paging.kind === 'cursor' && page.more) {
     const last = page.rows[page.rows.length - 1];

@@ -20,7 +20,8 @@ export function openDb(options: DbOptions): Db {
   if (options.databaseUrl) {
     return knexFactory({
       client: 'pg',
-      connection: options.databaseUrl,
+      // JIT compilation costs more than it saves on short OLTP statements (seen at ~95 ms on a deep OFFSET).
+      connection: { connectionString: options.databaseUrl, options: '-c jit=off' },
       pool: { min: 0, max: options.poolMax ?? 10 },
       migrations: migrationConfig,
     });

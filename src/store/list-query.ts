@@ -51,7 +51,9 @@ export async function runList<Row>(
   if (paging.count === 0) return { rows: [], total: await count(), more: false };
 
   const direction = order === 'descending' ? 'desc' : 'asc';
-  const page = scoped().select(columns).select(db.raw(`${sort.sql} as __sort`, sort.bindings));
+  // The sort value goes to the client inside cursors, so it is read as text at full precision
+  // (timestamps keep their microseconds); PostgreSQL casts it back when comparing.
+  const page = scoped().select(columns).select(db.raw(`to_json(${sort.sql}) #>> '{}' as __sort`, sort.bindings));
   if (!(single && paging.kind === 'index')) page.orderByRaw(`${sort.sql} ${direction} nulls last, ${idColumn} asc`, sort.bindings);
 
   if (paging.kind === 'index') {

@@ -112,6 +112,24 @@ describe('GET /Users: filtering, sorting and paging in the database', () => {
     }
   });
 
+  it('keeps cursor positions at full precision (timestamps with microseconds)', async () => {
+    const org = await t.createOrg({ name: 'Mikrosekundskolan' });
+    const client = await scimClient(t, org.id);
+    const rows = Array.from({ length: 5 }, (_, i) => ({ org_id: org.id, id: crypto.randomUUID(), user_name: `micro-${i}@skola.se`, active: true, data: '{}' }));
+    for (const [i, row] of rows.entries()) {
+      await t.testDb.db.raw(`insert into users (org_id, id, user_name, active, data, created_at, modified_at) values (?, ?, ?, true, '{}', ?::timestamptz, now())`, [row.org_id, row.id, row.user_name, `2026-01-01T00:00:00.000${i + 1}00Z`]);
+    }
+    const seen: string[] = [];
+    let cursor = '';
+    for (let i = 0; i < 5; i++) {
+      const res = await client.get(`/Users?cursor=${encodeURIComponent(cursor)}&count=2`);
+      seen.push(...res.body.Resources.map((r: { id: string }) => r.id));
+      if (!res.body.nextCursor) break;
+      cursor = res.body.nextCursor;
+    }
+    assert.deepEqual(seen, rows.map((r) => r.id));
+  });
+
   it('refuses bad cursors and counts with the RFC 9865 errors', async () => {
     const first = await list('cursor=&count=2');
     const cursor = first.body.nextCursor;
