@@ -37,16 +37,18 @@ interface UserRow {
   groups: { id: string; display_name: string; service_code: string }[];
 }
 
-// The user with its organisation and groups in one statement: the floor's version of what the
-// server reads for one User (users by (org_id, id) or (org_id, lower(user_name)), memberships by
-// (org_id, user_id)).
-const USER_SELECT = `
+// Users with their organisation and groups in one statement: the floor's version of what the
+// server reads for a User (users by (org_id, id), (org_id, lower(user_name)) or (org_id,
+// created_at, id); memberships by (org_id, user_id)). `users` is the statement choosing the
+// users, so the groups are read for the chosen rows only, not for those an OFFSET skips.
+const userSelect = (users: string) => `
   select u.id, u.user_name, u.external_id, u.active, u.data, u.credential_status, u.version, u.created_at, u.modified_at,
          u.created_at::text as sort_key, o.name as org_name, o.type as org_type, o.school_form,
          coalesce((select json_agg(json_build_object('id', g.id, 'display_name', g.display_name, 'service_code', g.service_code) order by g.display_name)
                    from memberships m join groups g on g.org_id = m.org_id and g.id = m.group_id
                    where m.org_id = u.org_id and m.user_id = u.id), '[]') as groups
-  from users u join organisations o on o.id = u.org_id`;
+  from (${users}) u join organisations o on o.id = u.org_id
+  order by u.created_at, u.id`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -83,6 +85,14 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * Named statements are prepared once per connection (PostgreSQL then skips parsing and, once it
+ * settles on a generic plan, planning). FLOOR_UNPREPARED=1 sends them unnamed, as knex does, to
+ * measure what preparing is worth.
+ */
+const PREPARED = process.env.FLOOR_UNPREPARED !== '1';
+const statement = (config: { name: string; text: string; values: unknown[] }) => (PREPARED ? config : { text: config.text, values: config.values });
+
 export function buildFloor(pool: pg.Pool): Koa {
   const app = new Koa();
   app.silent = true;
@@ -108,20 +118,20 @@ export function buildFloor(pool: pg.Pool): Koa {
     const filter = typeof ctx.query.filter === 'string' ? /^userName eq "(.*)"$/.exec(ctx.query.filter) : null;
     const count = Math.min(Number(ctx.query.count ?? 100) || 100, 1000);
     if (filter) {
-      const { rows } = await pool.query<UserRow>({ name: 'by-user-name', text: `${USER_SELECT} where u.org_id = $1 and lower(u.user_name) = lower($2)`, values: [org, filter[1]] });
+      const { rows } = await pool.query<UserRow>(statement({ name: 'by-user-name', text: userSelect('select * from users where org_id = $1 and lower(user_name) = lower($2)'), values: [org, filter[1]] }));
       send(ctx, 200, { schemas: [LIST_RESPONSE], totalResults: rows.length, itemsPerPage: rows.length, startIndex: 1, Resources: rows.map((r) => renderUser(r, org, base(ctx))) });
       return;
     }
     // Paging in creation order: COUNT for totalResults, then OFFSET (index) or a keyset (cursor)
     // over (org_id, created_at, id), as the server does.
-    const total = Number((await pool.query({ name: 'count', text: 'select count(*) as n from users where org_id = $1', values: [org] })).rows[0].n);
+    const total = Number((await pool.query(statement({ name: 'count', text: 'select count(*) as n from users where org_id = $1', values: [org] }))).rows[0].n);
     let rows: UserRow[];
     const head: Record<string, unknown> = { schemas: [LIST_RESPONSE], totalResults: total };
     if (typeof ctx.query.cursor === 'string') {
       const after = ctx.query.cursor ? JSON.parse(Buffer.from(ctx.query.cursor, 'base64url').toString('utf8')) as { k: string; id: string } : undefined;
       rows = after
-        ? (await pool.query<UserRow>({ name: 'page-after', text: `${USER_SELECT} where u.org_id = $1 and (u.created_at, u.id) > ($2::timestamptz, $3::uuid) order by u.created_at, u.id limit $4`, values: [org, after.k, after.id, count + 1] })).rows
-        : (await pool.query<UserRow>({ name: 'page-first', text: `${USER_SELECT} where u.org_id = $1 order by u.created_at, u.id limit $2`, values: [org, count + 1] })).rows;
+        ? (await pool.query<UserRow>(statement({ name: 'page-after', text: userSelect('select * from users where org_id = $1 and (created_at, id) > ($2::timestamptz, $3::uuid) order by created_at, id limit $4'), values: [org, after.k, after.id, count + 1] }))).rows
+        : (await pool.query<UserRow>(statement({ name: 'page-first', text: userSelect('select * from users where org_id = $1 order by created_at, id limit $2'), values: [org, count + 1] }))).rows;
       const more = rows.length > count;
       if (more) rows = rows.slice(0, count);
       head.itemsPerPage = rows.length;
@@ -131,7 +141,7 @@ export function buildFloor(pool: pg.Pool): Koa {
       }
     } else {
       const startIndex = Math.max(1, Number(ctx.query.startIndex ?? 1) || 1);
-      rows = (await pool.query<UserRow>({ name: 'page-offset', text: `${USER_SELECT} where u.org_id = $1 order by u.created_at, u.id offset $2 limit $3`, values: [org, startIndex - 1, count] })).rows;
+      rows = (await pool.query<UserRow>(statement({ name: 'page-offset', text: userSelect('select * from users where org_id = $1 order by created_at, id offset $2 limit $3'), values: [org, startIndex - 1, count] }))).rows;
       head.itemsPerPage = rows.length;
       head.startIndex = startIndex;
     }
@@ -141,7 +151,7 @@ export function buildFloor(pool: pg.Pool): Koa {
   router.get('/scim/v2/Users/:id', async (ctx) => {
     const org = orgOf(ctx);
     if (!UUID.test(ctx.params.id)) ctx.throw(404);
-    const { rows } = await pool.query<UserRow>({ name: 'by-id', text: `${USER_SELECT} where u.org_id = $1 and u.id = $2`, values: [org, ctx.params.id] });
+    const { rows } = await pool.query<UserRow>(statement({ name: 'by-id', text: userSelect('select * from users where org_id = $1 and id = $2'), values: [org, ctx.params.id] }));
     if (!rows[0]) ctx.throw(404);
     ctx.set('ETag', `W/"${rows[0].version}"`);
     send(ctx, 200, renderUser(rows[0], org, base(ctx)));
@@ -155,13 +165,13 @@ export function buildFloor(pool: pg.Pool): Koa {
     const client = await pool.connect();
     try {
       await client.query('begin');
-      await client.query({ name: 'insert-name', text: 'insert into user_names (lower_name, org_id, user_id) values (lower($1), $2, $3)', values: [userName, org, id] });
-      await client.query({
+      await client.query(statement({ name: 'insert-name', text: 'insert into user_names (lower_name, org_id, user_id) values (lower($1), $2, $3)', values: [userName, org, id] }));
+      await client.query(statement({
         name: 'insert-user',
         text: `insert into users (org_id, id, user_name, external_id, active, data, created_at, modified_at, ungrouped_since)
                values ($1, $2, $3, $4, $5, $6, now(), now(), now())`,
         values: [org, id, userName, externalId ?? null, active ?? true, JSON.stringify(data)],
-      });
+      }));
       await client.query('commit');
     } catch (err) {
       await client.query('rollback');
@@ -169,7 +179,7 @@ export function buildFloor(pool: pg.Pool): Koa {
     } finally {
       client.release();
     }
-    const { rows } = await pool.query<UserRow>({ name: 'by-id', text: `${USER_SELECT} where u.org_id = $1 and u.id = $2`, values: [org, id] });
+    const { rows } = await pool.query<UserRow>(statement({ name: 'by-id', text: userSelect('select * from users where org_id = $1 and id = $2'), values: [org, id] }));
     send(ctx, 201, renderUser(rows[0], org, base(ctx)));
   });
 
@@ -177,12 +187,12 @@ export function buildFloor(pool: pg.Pool): Koa {
   router.get('/scim/v2/Groups/:id', async (ctx) => {
     const org = orgOf(ctx);
     if (!UUID.test(ctx.params.id)) ctx.throw(404);
-    const { rows } = await pool.query({
+    const { rows } = await pool.query(statement({
       name: 'group',
       text: `select g.id, g.display_name, g.service_code, g.version, g.created_at, g.modified_at, s.description, s.granted_by
              from groups g join services s on s.code = g.service_code where g.org_id = $1 and g.id = $2`,
       values: [org, ctx.params.id],
-    });
+    }));
     const g = rows[0];
     if (!g) ctx.throw(404);
     const b = base(ctx);
@@ -205,11 +215,11 @@ export function buildFloor(pool: pg.Pool): Koa {
       let after = '00000000-0000-0000-0000-000000000000';
       let first = true;
       for (;;) {
-        const page = await pool.query<{ user_id: string }>({
+        const page = await pool.query<{ user_id: string }>(statement({
           name: 'members',
           text: 'select user_id from memberships where org_id = $1 and group_id = $2 and user_id > $3 order by user_id limit $4',
           values: [org, g.id, after, MEMBER_PAGE],
-        });
+        }));
         if (page.rows.length === 0) break;
         const text = page.rows.map((r) => JSON.stringify({ value: r.user_id, $ref: `${b}/Users/${r.user_id}`, type: 'User' })).join(',');
         yield first ? text : `,${text}`;

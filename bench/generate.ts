@@ -154,7 +154,8 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
                 case when i <= $2 then i <= $4 else i % 100 < $5 end as member,
                 (${sqlTextArray(GIVEN)})[1 + i % ${GIVEN.length}] as given,
                 (${sqlTextArray(FAMILY)})[1 + (i / ${GIVEN.length}) % ${FAMILY.length}] as family,
-                timestamptz '2019-01-01 00:00:00+00' + (i::float8 / $1) * interval '2500 days' + random() * interval '10 minutes' as created
+                -- Milliseconds, like the timestamps the server writes (JavaScript Dates).
+                date_trunc('milliseconds', timestamptz '2019-01-01 00:00:00+00' + (i::float8 / $1) * interval '2500 days' + random() * interval '10 minutes') as created
          from generate_series(1, $1::int) as i
        )
        insert into users (org_id, id, user_name, external_id, active, data, credential_status, ungrouped_since, version, created_at, modified_at)
@@ -165,7 +166,7 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
                 'emails', jsonb_build_array(jsonb_build_object('value', u.user_name, 'type', 'work', 'primary', true))),
               case when s.i % 5 = 0 then 'active' else 'none' end,
               case when s.member then null else s.created end,
-              1, s.created, s.created + random() * (now() - s.created) * 0.3
+              1, s.created, date_trunc('milliseconds', s.created + random() * (now() - s.created) * 0.3)
        from source s
        join bench_orgs o on o.n = s.n
        cross join lateral (select translate(lower(s.given || '.' || s.family), 'åäöé', 'aaoe') || '.' || s.i || '@' || o.domain as user_name) u`,

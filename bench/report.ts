@@ -10,6 +10,8 @@ export interface MachineInfo {
   node: string;
   postgres: string;
   postgresSettings: string;
+  /** 1-minute load average when the run started and when it ended: other work on the machine skews the figures. */
+  load: string;
 }
 
 function sh(command: string, args: string[]): string {
@@ -20,8 +22,9 @@ function sh(command: string, args: string[]): string {
   }
 }
 
-export function machineInfo(postgres: string, postgresSettings: string): MachineInfo {
+export function machineInfo(postgres: string, postgresSettings: string, loadAtStart: number): MachineInfo {
   return {
+    load: `load average ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end`,
     nproc: sh('nproc', []),
     cpu: os.cpus()[0]?.model ?? 'unknown',
     free: sh('free', ['-h']),
@@ -37,7 +40,11 @@ function format(value: number | null, unit: string): string {
   return `${value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: unit === '×' ? 2 : 0 })}${unit === '×' ? ' ×' : ''}`;
 }
 
-const verdict = (row: Row) => (row.met === null ? (row.note?.startsWith('not yet') ? 'n/a' : '') : row.met ? 'met' : '**missed**');
+const verdict = (row: Row) => {
+  if (row.note?.startsWith('failed')) return '**failed**';
+  if (row.met === null) return row.note?.startsWith('not yet') ? 'n/a' : '';
+  return row.met ? 'met' : '**missed**';
+};
 
 /** The results as a Markdown table: scenario, our figure, the floor's (or a reference), ratio, target, met/missed. */
 export function table(rows: Row[]): string {
@@ -63,9 +70,17 @@ export function runsTable(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/** The commit the measured code is at, and how many files under src/ and migrations/ differ from it. */
+export function codeRevision(): string {
+  const head = sh('git', ['rev-parse', '--short', 'HEAD']);
+  const dirty = sh('git', ['status', '--porcelain', '--', 'src', 'migrations']).split('\n').filter(Boolean).length;
+  return `${head}${dirty ? ` with ${dirty} uncommitted file(s) under src/ or migrations/` : ''}`;
+}
+
 export interface Section {
   title: string;
   command: string;
+  code: string;
   machine: MachineInfo;
   dataset: string;
   load: string;
@@ -80,9 +95,9 @@ export function markdownSection(s: Section): string {
   return [
     `## ${s.title}`,
     '',
-    `Command: \`${s.command}\` (took ${Math.round(s.durationSeconds)} s)`,
+    `Command: \`${s.command}\` (took ${Math.round(s.durationSeconds)} s); code at ${s.code} when the servers started`,
     '',
-    `Machine: ${s.machine.nproc} CPUs (${s.machine.cpu}); Node ${s.machine.node}; ${s.machine.postgres}; ${s.machine.postgresSettings}`,
+    `Machine: ${s.machine.nproc} CPUs (${s.machine.cpu}); Node ${s.machine.node}; ${s.machine.postgres}; ${s.machine.postgresSettings}; ${s.machine.load}`,
     '',
     '```',
     s.machine.free,

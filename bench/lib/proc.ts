@@ -59,3 +59,26 @@ export async function peakRssDuring<T>(pid: number, work: () => Promise<T>, ever
 }
 
 export const MB = 1024 * 1024;
+
+/** CPU time (ms) of each of `pids` that still exists; a vanished process is left out. */
+export function cpuMsOf(pids: number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      out.set(pid, cpuMs(pid));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU used between two readings by the processes of the second: all of it for one that started
+ * in between. (One that ended in between is lost: callers read processes that live long.)
+ */
+export function cpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, ms] of after) sum += ms - (before.get(pid) ?? 0);
+  return sum;
+}

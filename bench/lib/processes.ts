@@ -28,13 +28,13 @@ export interface NodeProcess {
 }
 
 /**
- * Starts `node --import tsx <script>` from the repository root with `env` added, its output in
- * `logFile`, and waits until GET `healthPath` answers 200.
+ * Starts `node [nodeArgs] --import tsx <script>` from the repository root with `env` added, its
+ * output in `logFile`, and waits until GET `healthPath` answers 200.
  */
-export async function startNode(script: string, env: NodeJS.ProcessEnv, logFile: string, healthPath = '/healthz'): Promise<NodeProcess> {
+export async function startNode(script: string, env: NodeJS.ProcessEnv, logFile: string, nodeArgs: string[] = [], healthPath = '/healthz'): Promise<NodeProcess> {
   const port = await freePort();
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd: REPO_DIR,
     env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', out, out],
@@ -80,7 +80,12 @@ function tail(file: string): string {
   }
 }
 
-/** Runs `node --import tsx <script> ...args` to completion; resolves with stdout, rejects on a non-zero exit. */
+export class TimedOut extends Error {}
+
+/**
+ * Runs `node --import tsx <script> ...args` to completion; resolves with stdout, rejects on a
+ * non-zero exit, or with TimedOut when it had to be killed after `timeoutMs`.
+ */
 export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 600_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: REPO_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -88,10 +93,15 @@ export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv =
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(stdout);
+      else if (timedOut) reject(new TimedOut(`${script} ${args[0] ?? ''} was stopped after ${timeoutMs / 1000} s`));
       else reject(new Error(`${script} exited with ${code}: ${stderr.slice(-2000)}`));
     });
   });
