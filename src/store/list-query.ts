@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { prepared } from './prepared.ts';
+import { preparedRows } from './prepared.ts';
 
 /** An ORDER BY expression as SQL text with its bindings; `nullable` when rows may lack a value. */
 export interface SortKey {
@@ -59,7 +59,7 @@ export async function runList<Row>(
   if (paging.kind === 'index') {
     page.offset(paging.startIndex - 1).limit(paging.count);
     // A single-row lookup (userName eq, externalId eq, id eq) has a fixed shape: prepare it.
-    const rows = (await (single ? prepared(db, page) : page)) as (Row & { __sort: unknown })[];
+    const rows = (single ? await preparedRows(db, page) : await page) as (Row & { __sort: unknown })[];
     // A short page that is not past the end tells the total without counting: the common
     // `filter=userName eq "…"` lookup then costs one query.
     const known = rows.length < paging.count && (rows.length > 0 || paging.startIndex === 1);

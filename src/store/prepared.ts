@@ -2,15 +2,27 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { isEmbedded } from './db.ts';
 
+const names = new Map<string, string>();
+
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (!name) {
+    name = `idm_${crypto.createHash('sha1').update(sql).digest('base64url').slice(0, 20)}`;
+    if (names.size < 1000) names.set(sql, name);
+  }
+  return name;
+}
+
 /**
- * Names a query so that node-postgres prepares it once per connection: PostgreSQL then skips
- * parsing and, once it settles on a generic plan, planning — most of its cost for a one-row
- * lookup. Only for fixed-shape hot queries (the name is the hash of the SQL text, so a shape
- * that varies with client input would fill the server's statement cache). PGlite has no use for
- * it and runs the query as it is.
+ * Runs a fixed-shape hot query as a named statement, so node-postgres prepares it once per
+ * connection: PostgreSQL then skips parsing and, once it settles on a generic plan, planning —
+ * most of its cost for a one-row lookup. The query is compiled once and sent raw, sparing knex a
+ * second compilation. Only for shapes that do not vary with client input (the name is the hash of
+ * the SQL text, and each one is kept by every connection). PGlite runs the query as it is.
  */
-export function prepared<Q extends Knex.QueryBuilder>(db: Knex, query: Q): Q {
-  if (isEmbedded(db)) return query;
-  const { sql } = query.toSQL();
-  return query.options({ name: `idm_${crypto.createHash('sha1').update(sql).digest('base64url').slice(0, 20)}` }) as Q;
+export async function preparedRows<T>(db: Knex, query: Knex.QueryBuilder): Promise<T[]> {
+  if (isEmbedded(db)) return (await query) as T[];
+  const { sql, bindings } = query.toSQL();
+  const result = await db.raw(sql, bindings as Knex.RawBinding[]).options({ name: statementName(sql) });
+  return result.rows as T[];
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isUuid } from './organisations-store.ts';
-import { prepared } from './prepared.ts';
+import { preparedRows } from './prepared.ts';
 import { conflict } from '../scim/scim-error.ts';
 
 export interface UserRow {
@@ -73,7 +73,8 @@ export function usersStore(db: Knex, orgId: string) {
 
     async findWithMemberships(id: string): Promise<(UserRow & { memberships: UserMembership[] }) | undefined> {
       if (!isUuid(id)) return undefined;
-      return prepared(db, users().where('users.id', id).first([...COLUMNS, db.raw(MEMBERSHIPS_SQL)]));
+      const [row] = await preparedRows<UserRow & { memberships: UserMembership[] }>(db, users().where('users.id', id).select([...COLUMNS, db.raw(MEMBERSHIPS_SQL)]).limit(1));
+      return row;
     },
 
     /** Locks the row for the rest of the transaction: concurrent writes to one user serialise. */

@@ -17,7 +17,7 @@ export function accessLog(log: Logger) {
       const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       observeRequest(ctx.method, String(route), ctx.status, ms / 1000);
       const principal = ctx.state.principal;
-      log.info({
+      if (log.isLevelEnabled('info')) log.info({
         requestId: ctx.state.requestId,
         method: ctx.method,
         path: ctx.path,
