@@ -4,8 +4,8 @@ import { parsePatchRequest } from '../../src/scim/patch/parse.ts';
 import { applyPatch } from '../../src/scim/patch/apply.ts';
 import { compileValueFilter, matchesValueFilter } from '../../src/scim/patch/value-filter.ts';
 import type { CanonicalResource } from '../../src/scim/patch/types.ts';
-import { ScimError, type ScimType } from '../../src/scim/scim-error.ts';
 import type { AttributeDef, ResourceTypeName } from '../../src/scim/schema-types.ts';
+import { assertScimError } from '../helpers/assert-scim.ts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -14,15 +14,6 @@ const body = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations })
 const patchAs = (type: ResourceTypeName, resource: CanonicalResource, ...ops: unknown[]) => applyPatch(type, resource, parsePatchRequest(type, body(...ops)));
 const patch = (resource: CanonicalResource, ...ops: unknown[]) => patchAs('User', resource, ...ops);
 
-function assertScimError(fn: () => unknown, status: number, scimType: ScimType, detail?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof ScimError, `expected a ScimError, got ${String(e)}`);
-    assert.equal(e.status, status);
-    assert.equal(e.scimType, scimType, e.message);
-    if (detail) assert.match(e.message, detail);
-    return true;
-  });
-}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parsePatchRequest } from '../../src/scim/patch/parse.ts';
 import { planGroupPatch, type GroupPatchPlan } from '../../src/scim/patch/group-members.ts';
-import { ScimError, type ScimType } from '../../src/scim/scim-error.ts';
+import { assertScimError } from '../helpers/assert-scim.ts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const IDM_GROUP = 'urn:identity-manager:params:scim:schemas:extension:2.0:Group';
@@ -11,15 +11,6 @@ const IDM_GROUP = 'urn:identity-manager:params:scim:schemas:extension:2.0:Group'
 const plan = (...Operations: unknown[]) => planGroupPatch(parsePatchRequest('Group', { schemas: [PATCH_OP], Operations }));
 const members = (...ids: string[]) => ids.map((value) => ({ value }));
 
-function assertScimError(fn: () => unknown, status: number, scimType: ScimType, detail?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof ScimError, `expected a ScimError, got ${String(e)}`);
-    assert.equal(e.status, status);
-    assert.equal(e.scimType, scimType, e.message);
-    if (detail) assert.match(e.message, detail);
-    return true;
-  });
-}
 
 /** What the store does with a plan (groups-service): the final member set. */
 function finalMembers(current: Set<string>, p: GroupPatchPlan): Set<string> {

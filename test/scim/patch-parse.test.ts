@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { parsePatchRequest, MAX_PATCH_OPERATIONS } from '../../src/scim/patch/parse.ts';
 import { coerceSimple } from '../../src/scim/patch/values.ts';
 import { MAX_STRING_LENGTH } from '../../src/scim/resource-input.ts';
-import { ScimError, type ScimType } from '../../src/scim/scim-error.ts';
 import type { AttributeDef } from '../../src/scim/schema-types.ts';
+import { assertScimError } from '../helpers/assert-scim.ts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -13,15 +13,6 @@ const IDM_USER = 'urn:identity-manager:params:scim:schemas:extension:2.0:User';
 const body = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Operations });
 const parseUser = (...ops: unknown[]) => parsePatchRequest('User', body(...ops));
 
-function assertScimError(fn: () => unknown, status: number, scimType: ScimType, detail?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof ScimError, `expected a ScimError, got ${String(e)}`);
-    assert.equal(e.status, status);
-    assert.equal(e.scimType, scimType, e.message);
-    if (detail) assert.match(e.message, detail);
-    return true;
-  });
-}
 
 describe('parsePatchRequest — the PatchOp message (RFC 7644 §3.5.2)', () => {
   it('refuses a body that is not an object', () => {
