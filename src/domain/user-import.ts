@@ -100,6 +100,7 @@ interface Plan {
   index: number;
   line: number;
   userName: string;
+  lowerName: string;
   /** The row as a canonical partial User: only the attributes its cells set. */
   values: CanonicalResource;
   services: GroupRow[];
@@ -108,11 +109,21 @@ interface Plan {
 }
 
 /**
- * Imports one batch. Reads which userNames exist (one query) and their memberships (one query),
- * then writes: rows without a new grant share one transaction, each in its own savepoint; a row
- * with a grant commits on its own, because changeMembership holds the group's row lock until
- * commit (and a first grant hashes a one-time password under it), so a batch would otherwise
- * block every other change of that group for the length of the batch.
+ * Imports one batch. Reads which userNames are taken and by whom (two primary-key lookups for the
+ * batch) and the memberships of the users found (one query), then writes.
+ *
+ * Rows without a new grant are written together in one transaction, without savepoints: a
+ * savepoint per row would give every row a subtransaction, and more than 64 of them in one
+ * transaction slow every other session's snapshots (PostgreSQL's subxid cache overflows). When a
+ * row is refused, the transaction is rolled back, the row is recorded as refused, the rows before
+ * it are written again (they are very likely to succeed: they just did) and the rest go on. So a
+ * good row is written at most twice, whatever the number of bad ones (unless another writer
+ * changes the same users meanwhile). Should two imports deadlock on the same userNames, the
+ * rolled-back rows are written one per transaction.
+ *
+ * A row with a grant commits on its own, because changeMembership holds the group's row lock
+ * until commit (and a first grant hashes a one-time password under it): in a batch transaction it
+ * would block every other change of that group for the length of the batch.
  */
 export async function importUsers(req: TenantRequest, request: ImportRequest, clock: () => Date = () => new Date()): Promise<ImportResult[]> {
   const results: ImportResult[] = new Array(request.rows.length);
@@ -122,51 +133,96 @@ export async function importUsers(req: TenantRequest, request: ImportRequest, cl
   request.rows.forEach((row, index) => {
     try {
       const plan = planRow(row, index, catalog);
-      const earlier = seen.get(plan.userName.toLowerCase());
+      const earlier = seen.get(plan.lowerName);
       if (earlier !== undefined) throw badRequest(`userName "${plan.userName}" appears earlier in the file (line ${earlier})`, 'uniqueness');
-      seen.set(plan.userName.toLowerCase(), row.line);
+      seen.set(plan.lowerName, row.line);
       plans.push(plan);
     } catch (err) {
-      results[index] = refused(row, refusalOf(err) ?? rethrow(err));
+      results[index] = refused({ line: row.line, userName: row.userName?.trim() ?? '' }, refusalOf(err) ?? rethrow(err));
     }
   });
 
-  const existing = await userImportStore(req.db, req.org.id).byLowerUserNames(plans.map((p) => p.userName.toLowerCase()));
-  const byName = new Map(existing.map((u) => [u.user_name.toLowerCase(), u]));
+  const store = userImportStore(req.db, req.org.id);
+  const ours = new Map<string, string>();
+  const elsewhere = new Set<string>();
+  for (const entry of await store.registered(plans.map((p) => p.lowerName))) {
+    if (entry.org_id === req.org.id) ours.set(entry.lower_name, entry.user_id);
+    else elsewhere.add(entry.lower_name);
+  }
+  const users = new Map((await store.users([...ours.values()])).map((u) => [u.id, u]));
   const memberOf = new Map<string, Set<string>>();
-  for (const m of await storesFor(req).groups.membershipsOf(existing.map((u) => u.id))) {
+  for (const m of await storesFor(req).groups.membershipsOf([...users.keys()])) {
     if (!memberOf.has(m.user_id)) memberOf.set(m.user_id, new Set());
     memberOf.get(m.user_id)!.add(m.group_id);
   }
 
-  const sharing: Plan[] = [];
-  const alone: Plan[] = [];
+  // In the order of the file, which matters when rows touch the same values (an externalId):
+  // each run of rows without a new grant is written together, each row with one alone.
+  const steps: { plans: Plan[]; alone: boolean }[] = [];
   for (const plan of plans) {
-    plan.current = byName.get(plan.userName.toLowerCase());
+    if (elsewhere.has(plan.lowerName)) {
+      // The same answer as createUser's: userName is unique across the server (SPEC §3.3).
+      results[plan.index] = refused(plan, { status: 409, reason: `userName "${plan.userName}" is already taken` });
+      continue;
+    }
+    const id = ours.get(plan.lowerName);
+    plan.current = id === undefined ? undefined : users.get(id);
     const granted = plan.current ? memberOf.get(plan.current.id) : undefined;
     plan.grants = plan.services.filter((g) => !granted?.has(g.id));
     if (plan.current && plan.grants.length === 0 && !changes(plan.current, plan.values)) {
       results[plan.index] = { line: plan.line, userName: plan.userName, outcome: 'unchanged', id: plan.current.id };
       continue;
     }
-    (plan.grants.length ? alone : sharing).push(plan);
+    const alone = plan.grants.length > 0;
+    const last = steps[steps.length - 1];
+    if (!alone && last && !last.alone) last.plans.push(plan);
+    else steps.push({ plans: [plan], alone });
   }
 
-  const attempt = async (plan: Plan, run: (work: (tx: TenantRequest) => Promise<ImportResult>) => Promise<ImportResult>) => {
-    try {
-      results[plan.index] = await run((tx) => writeRow({ ...tx, now: clock() }, plan));
-    } catch (err) {
-      results[plan.index] = refused(request.rows[plan.index], refusalOf(err) ?? rethrow(err));
-    }
-  };
-  if (sharing.length) {
-    await req.db.transaction(async (trx) => {
-      // knex runs a transaction inside a transaction as a SAVEPOINT, rolled back alone on error.
-      for (const plan of sharing) await attempt(plan, (work) => trx.transaction((sp) => work({ ...req, db: sp })));
-    });
+  for (const step of steps) {
+    if (step.alone) await writeAlone(req, step.plans[0], clock, results);
+    else await writeTogether(req, step.plans, clock, results);
   }
-  for (const plan of alone) await attempt(plan, (work) => req.db.transaction((trx) => work({ ...req, db: trx })));
   return results;
+}
+
+/** Writes `plans` in one transaction; a refused row is taken out and the others written again (see importUsers). */
+async function writeTogether(req: TenantRequest, plans: Plan[], clock: () => Date, results: ImportResult[]): Promise<void> {
+  let rest = plans;
+  while (rest.length) {
+    const written: ImportResult[] = [];
+    let failed: { at: number; error: unknown } | undefined;
+    try {
+      await req.db.transaction(async (trx) => {
+        for (const [at, plan] of rest.entries()) {
+          try {
+            written.push(await writeRow({ ...req, db: trx, now: clock() }, plan));
+          } catch (error) {
+            failed = { at, error };
+            throw error;
+          }
+        }
+      });
+    } catch (err) {
+      if (!failed) throw err;
+    }
+    if (!failed) {
+      written.forEach((result, i) => (results[rest[i].index] = result));
+      return;
+    }
+    if (isRetryable(failed.error)) {
+      // Two imports writing the same userNames in opposite orders deadlock, and PostgreSQL rolls
+      // one back. Run again together, that one would meet the other's locks again; one row per
+      // transaction it holds one name at a time and cannot deadlock on them.
+      for (const plan of rest) await writeAlone(req, plan, clock, results);
+      return;
+    }
+    const bad = rest[failed.at];
+    results[bad.index] = refused(bad, refusalOf(failed.error) ?? rethrow(failed.error));
+    const before = rest.slice(0, failed.at);
+    rest = rest.slice(failed.at + 1);
+    await writeTogether(req, before, clock, results);
+  }
 }
 
 /** The row's values checked as SCIM checks a POST body, and its services found among the organisation's groups. */
@@ -200,12 +256,15 @@ function planRow(row: ImportRow, index: number, catalog: GroupRow[]): Plan {
     }
     if (!services.includes(group)) services.push(group);
   }
-  return { index, line: row.line, userName, values, services, grants: [] };
+  return { index, line: row.line, userName, lowerName: userName.toLowerCase(), values, services, grants: [] };
 }
 
-/** The user's resource with the row's values applied: cells the row leaves empty keep what is stored. */
+/**
+ * The user's resource with the row's values applied: cells the row leaves empty keep what is
+ * stored. The userName is the key the row was matched by, so its stored spelling is kept.
+ */
 export function mergeRow(current: CanonicalResource, values: CanonicalResource): CanonicalResource {
-  const next: CanonicalResource = { ...current, userName: values.userName };
+  const next: CanonicalResource = { ...current };
   if (values.externalId !== undefined) next.externalId = values.externalId;
   if (values.active !== undefined) next.active = values.active;
   if (values.name !== undefined) next.name = { ...(current.name as object | undefined), ...(values.name as object) };
@@ -252,8 +311,8 @@ async function writeRow(tx: TenantRequest, plan: Plan): Promise<ImportResult> {
   return { line: plan.line, userName: plan.userName, outcome, id };
 }
 
-function refused(row: ImportRow, refusal: { status: number; reason: string }): ImportResult {
-  return { line: row.line, userName: row.userName?.trim() ?? '', outcome: 'refused', ...refusal };
+function refused(row: { line: number; userName: string }, refusal: { status: number; reason: string }): ImportResult {
+  return { line: row.line, userName: row.userName, outcome: 'refused', ...refusal };
 }
 
 /**
@@ -270,6 +329,28 @@ function refusalOf(err: unknown): { status: number; reason: string } | undefined
   }
   if (typeof e?.code === 'string' && e.code.startsWith('22')) return { status: 400, reason: `a value of the row cannot be stored (SQLSTATE ${e.code})` };
   return undefined;
+}
+
+/** A row in a transaction of its own; run again when PostgreSQL chose it as a deadlock victim. */
+async function writeAlone(req: TenantRequest, plan: Plan, clock: () => Date, results: ImportResult[]): Promise<void> {
+  for (let retries = 0; ; retries++) {
+    try {
+      results[plan.index] = await req.db.transaction((trx) => writeRow({ ...req, db: trx, now: clock() }, plan));
+      return;
+    } catch (err) {
+      if (isRetryable(err) && retries < MAX_RETRIES) continue;
+      results[plan.index] = refused(plan, refusalOf(err) ?? rethrow(err));
+      return;
+    }
+  }
+}
+
+const MAX_RETRIES = 3;
+
+/** SQLSTATE 40P01 deadlock_detected, 40001 serialization_failure: nothing was written; try again. */
+function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === '40P01' || code === '40001';
 }
 
 function rethrow(err: unknown): never {

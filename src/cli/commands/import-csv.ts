@@ -116,13 +116,17 @@ export async function* readRecords(file: string, layout: CsvLayout): AsyncGenera
     .on('error', (err) => parser.destroy(err))
     .pipe(utf8Check())
     .on('error', (err) => parser.destroy(err))
-    .pipe(parse({ delimiter: layout.delimiter, bom: true, from_line: 2, relax_column_count: true, skip_empty_lines: true, trim: true, info: true }));
+    .pipe(parse({ delimiter: layout.delimiter, bom: true, from_line: 2, relax_column_count: true, trim: true }));
+  // Lines are counted here rather than taken from csv-parse's info.lines, which counts a CRLF
+  // inside a quoted field as two lines. Every record ends one line, plus the line breaks inside
+  // its quoted fields; an empty line is a record of one empty field.
+  let line = 1;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      const start = ++line;
+      for (const cell of record) line += cell.match(/\r\n|\n/g)?.length ?? 0;
       if (record.every((cell) => cell === '')) continue;
-      // info.lines is where the record ends; a quoted field may span lines.
-      const inner = record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
-      yield { line: info.lines - inner, cells: record };
+      yield { line: start, cells: record };
     }
   } catch (err) {
     if (err instanceof CliError) throw err;

@@ -3,28 +3,21 @@ import { CliError } from '../api-client.ts';
 import type { CliContext } from '../context.ts';
 import { readLayout, readRecords, type CsvLayout, type CsvRecord } from './import-csv.ts';
 import { progress } from './import-progress.ts';
+// Types only: the CLI sends the rows the operator API takes (src/domain/user-import.ts), and runs none of its code.
+import type { ImportResult, ImportRow } from '../../domain/user-import.ts';
 
-/** One row as POST /admin/v1/organisations/{id}/import takes it (src/domain/user-import.ts). */
-interface ImportRow {
-  line: number;
-  userName?: string;
-  givenName?: string;
-  familyName?: string;
-  email?: string;
-  externalId?: string;
-  active?: string;
-  services?: string[];
-}
+/** A row's outcome as the server answers it, or as refused here before sending. */
+type RowResult = Pick<ImportResult, 'line' | 'userName' | 'outcome' | 'status' | 'reason'>;
 
-interface RowResult {
-  line: number;
-  userName: string;
-  outcome: 'created' | 'updated' | 'unchanged' | 'refused';
-  status?: number;
-  reason?: string;
-}
-
+/** The server's IMPORT_MAX_ROWS. */
 const MAX_BATCH_ROWS = 1000;
+/**
+ * Measured on 2 cores against PostgreSQL: the server spends most of a batch waiting on PostgreSQL
+ * round trips (four per new user), so four batches of 250 in flight go faster than two of 500,
+ * and still leave most of the server's 10 database connections to other requests.
+ */
+const DEFAULT_BATCH_ROWS = 250;
+const DEFAULT_CONCURRENCY = 4;
 /** Kept well under the server's default MAX_BODY_BYTES (1 MiB). */
 const MAX_BATCH_CHARS = 512 * 1024;
 /** A row longer than this cannot be a user: refused here rather than sent. */
@@ -59,8 +52,8 @@ export function registerImport(program: Command, cli: CliContext): void {
     .option('--rules <role>', 'whose SCIM rules apply: operator (default) or provisioner (form-only services refused)', parseRules, 'operator')
     .option('--json', 'print the summary as JSON, with every refused row')
     .option('--quiet', 'no progress on stderr')
-    .option('--batch-size <rows>', 'rows per request (default 500)', wholeNumber(1, MAX_BATCH_ROWS), 500)
-    .option('--concurrency <n>', 'requests in flight at once (default 2)', wholeNumber(1, 8), 2)
+    .option('--batch-size <rows>', 'rows per request', wholeNumber(1, MAX_BATCH_ROWS), DEFAULT_BATCH_ROWS)
+    .option('--concurrency <n>', 'requests in flight at once', wholeNumber(1, 8), DEFAULT_CONCURRENCY)
     .addHelpText('after', [
       '',
       'A row creates the user when no user of the organisation has its userName (case-insensitively),',
