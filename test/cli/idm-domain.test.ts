@@ -1,50 +1,26 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
-import { startServer, type RunningServer } from '../../src/server.ts';
-import { loadConfig } from '../../src/config/config.ts';
-import { createTestDb, type TestDb } from '../helpers/test-db.ts';
+import type { RunningServer } from '../../src/server.ts';
+import { startCliServer, type CliServer } from '../helpers/cli-server.ts';
 import { USER_SCHEMA, PATCH_OP } from '../helpers/scim.ts';
 
-const run = promisify(execFile);
-const IDM = path.resolve('bin/idm.js');
-
 describe('idm admin, terminations, purge and outbox against a running server', () => {
-  let dataDir: string;
   let server: RunningServer;
-  let testDb: TestDb | undefined;
-  let env: NodeJS.ProcessEnv;
+  let cli: CliServer;
   let orgId: string;
   let provisioner: string;
   let admin: string;
 
   before(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'idm-domain-'));
-    let databaseUrl: string | undefined;
-    if (process.env.DATABASE_URL) {
-      testDb = await createTestDb();
-      await testDb.db.destroy();
-      databaseUrl = testDb.url;
-    }
-    const config = { ...loadConfig({}), dataDir, port: 0, databaseUrl };
-    server = await startServer(config, pino({ level: 'silent' }));
-    env = { ...process.env, DATA_DIR: dataDir, IDM_URL: server.url, DATABASE_URL: databaseUrl ?? '', IDM_OPERATOR: 'csn:olle' };
+    cli = await startCliServer('csn:olle');
+    ({ server } = cli);
     orgId = JSON.parse((await idm('org', 'create', '--name', 'Terminalskolan', '--type', 'school', '--school-form', 'hogskola', '--postal-address', 'Skolvägen 1')).stdout).id;
     provisioner = (await idm('token', 'issue', '--org', orgId, '--role', 'provisioner', '--subject', 'hr-sync')).stdout.trim();
     admin = (await idm('token', 'issue', '--org', orgId, '--role', 'admin', '--subject', 'anna')).stdout.trim();
   });
-  after(async () => {
-    await server.stop();
-    if (testDb) await testDb.drop().catch(() => undefined);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => cli.stop());
 
-  const idm = (...args: string[]) => run(process.execPath, [IDM, ...args], { env });
+  const idm = (...args: string[]) => cli.idm(...args);
 
   const scim = async (token: string, method: string, url: string, body?: unknown) => {
     const res = await fetch(`${server.url}/scim/v2${url}`, {

@@ -1,20 +1,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { startServer, type RunningServer } from '../../src/server.ts';
-import { loadConfig } from '../../src/config/config.ts';
-import { createTestDb, type TestDb } from '../helpers/test-db.ts';
+import type { RunningServer } from '../../src/server.ts';
+import { startCliServer, type CliServer } from '../helpers/cli-server.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 import { USER_SCHEMA } from '../helpers/scim.ts';
 import { IMPORT_MAX_ROWS } from '../../src/domain/user-import.ts';
 
-const run = promisify(execFile);
-const IDM = path.resolve('bin/idm.js');
 const BOM = '\uFEFF';
 
 interface Summary {
@@ -30,22 +23,13 @@ interface Summary {
 describe('idm import FILE.csv against a running server (SPEC §6.4)', () => {
   let dataDir: string;
   let server: RunningServer;
-  let testDb: TestDb | undefined;
-  let env: NodeJS.ProcessEnv;
+  let cli: CliServer;
   let orgId: string;
   let provisioner: string;
 
   before(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'idm-import-'));
-    let databaseUrl: string | undefined;
-    if (process.env.DATABASE_URL) {
-      testDb = await createTestDb();
-      await testDb.db.destroy();
-      databaseUrl = testDb.url;
-    }
-    const config = { ...loadConfig({}), dataDir, port: 0, databaseUrl };
-    server = await startServer(config, pino({ level: 'silent' }));
-    env = { ...process.env, DATA_DIR: dataDir, IDM_URL: server.url, DATABASE_URL: databaseUrl ?? '', IDM_OPERATOR: 'csn:importer' };
+    cli = await startCliServer('csn:importer');
+    ({ dataDir, server } = cli);
     // A gymnasieskola: Studeranderapportering is form-only there (SPEC §3.2).
     orgId = JSON.parse((await idm('org', 'create', '--name', 'Importgymnasiet', '--type', 'school', '--school-form', 'gymnasieskola', '--postal-address', 'Skolvägen 1')).stdout).id;
     provisioner = (await idm('token', 'issue', '--org', orgId, '--role', 'provisioner', '--subject', 'hr-sync')).stdout.trim();
@@ -54,13 +38,9 @@ describe('idm import FILE.csv against a running server (SPEC §6.4)', () => {
     const other = (await idm('token', 'issue', '--org', municipality, '--role', 'provisioner', '--subject', 'kommun-sync')).stdout.trim();
     assert.equal((await scim(other, 'POST', '/Users', { schemas: [USER_SCHEMA], userName: 'upptagen@kommun.se' })).status, 201);
   });
-  after(async () => {
-    await server.stop();
-    if (testDb) await testDb.drop().catch(() => undefined);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => cli.stop());
 
-  const idm = (...args: string[]) => run(process.execPath, [IDM, ...args], { env });
+  const idm = (...args: string[]) => cli.idm(...args);
   const csv = (name: string, content: string | Buffer) => {
     const file = path.join(dataDir, name);
     fs.writeFileSync(file, content);

@@ -5,39 +5,24 @@ import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { startServer, type RunningServer } from '../../src/server.ts';
-import { loadConfig } from '../../src/config/config.ts';
-import { createTestDb, type TestDb } from '../helpers/test-db.ts';
+import type { RunningServer } from '../../src/server.ts';
+import { IDM, startCliServer, type CliServer } from '../helpers/cli-server.ts';
 
 const run = promisify(execFile);
-const IDM = path.resolve('bin/idm.js');
 
 describe('idm against a running server', () => {
   let dataDir: string;
   let server: RunningServer;
-  let testDb: TestDb | undefined;
+  let cli: CliServer;
   let env: NodeJS.ProcessEnv;
 
   before(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'idm-cli-'));
-    let databaseUrl: string | undefined;
-    if (process.env.DATABASE_URL) {
-      testDb = await createTestDb();
-      await testDb.db.destroy();
-      databaseUrl = testDb.url;
-    }
-    const config = { ...loadConfig({}), dataDir, port: 0, databaseUrl };
-    server = await startServer(config, pino({ level: 'silent' }));
-    env = { ...process.env, DATA_DIR: dataDir, IDM_URL: server.url, DATABASE_URL: databaseUrl ?? '' };
+    cli = await startCliServer('csn:test');
+    ({ dataDir, server, env } = cli);
   });
-  after(async () => {
-    await server.stop();
-    if (testDb) await testDb.drop().catch(() => undefined);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => cli.stop());
 
-  const idm = (...args: string[]) => run(process.execPath, [IDM, ...args], { env });
+  const idm = (...args: string[]) => cli.idm(...args);
 
   it('creates the signing key with mode 0600 on first start', () => {
     const mode = fs.statSync(path.join(dataDir, 'signing-key.json')).mode & 0o777;

@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createTestDb, type TestDb } from './test-db.ts';
+
+const run = promisify(execFile);
+export const IDM = path.resolve('bin/idm.js');
+
+/** A real server for `idm` to talk to: on a throwaway PostgreSQL database when DATABASE_URL is set. */
+export interface CliServer {
+  server: RunningServer;
+  dataDir: string;
+  /** The environment `idm` runs with: the server's DATA_DIR (its key) and URL. */
+  env: NodeJS.ProcessEnv;
+  idm: (...args: string[]) => Promise<{ stdout: string; stderr: string }>;
+  stop: () => Promise<void>;
+}
+
+export async function startCliServer(operator: string): Promise<CliServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'idm-cli-'));
+  let testDb: TestDb | undefined;
+  let databaseUrl: string | undefined;
+  if (process.env.DATABASE_URL) {
+    testDb = await createTestDb();
+    await testDb.db.destroy();
+    databaseUrl = testDb.url;
+  }
+  const server = await startServer({ ...loadConfig({}), dataDir, port: 0, databaseUrl }, pino({ level: 'silent' }));
+  const env = { ...process.env, DATA_DIR: dataDir, IDM_URL: server.url, DATABASE_URL: databaseUrl ?? '', IDM_OPERATOR: operator };
+  return {
+    server,
+    dataDir,
+    env,
+    idm: (...args) => run(process.execPath, [IDM, ...args], { env }),
+    stop: async () => {
+      await server.stop();
+      if (testDb) await testDb.drop().catch(() => undefined);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
