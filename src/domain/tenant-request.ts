@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Principal } from '../auth/tokens.ts';
 import type { Organisation } from './organisations.ts';
 import { auditStore, type AuditEvent } from '../store/audit-store.ts';
-import { usersStore } from '../store/users-store.ts';
+import { usersStore, type AuditActor } from '../store/users-store.ts';
 import { groupsStore } from '../store/groups-store.ts';
 
 /**
@@ -31,12 +31,12 @@ export async function inTransaction<T>(req: TenantRequest, work: (tx: TenantRequ
   return req.db.transaction((trx) => work({ ...req, db: trx }));
 }
 
+/** Who an audit event names as acting: the token's subject and role, and the request. */
+export function actorOf(req: TenantRequest): AuditActor {
+  return { subject: req.principal.subject, role: req.principal.role, requestId: req.requestId };
+}
+
 export function audit(req: TenantRequest, event: Omit<AuditEvent, 'orgId' | 'actorSubject' | 'actorRole' | 'requestId'>): Promise<void> {
-  return auditStore(req.db).append({
-    ...event,
-    orgId: req.org.id,
-    actorSubject: req.principal.subject,
-    actorRole: req.principal.role,
-    requestId: req.requestId,
-  }, req.now);
+  const actor = actorOf(req);
+  return auditStore(req.db).append({ ...event, orgId: req.org.id, actorSubject: actor.subject, actorRole: actor.role, requestId: actor.requestId }, req.now);
 }

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { badRequest, ScimError } from '../scim/scim-error.ts';
+import { scimErrorFromDatabase } from '../store/database-errors.ts';
 import { canonicaliseResource, isObject, type CanonicalResource } from '../scim/resource-input.ts';
 import { CORE_USER, schemaRegistry } from '../scim/schema-registry.ts';
 import type { GroupRow } from '../store/groups-store.ts';
@@ -316,19 +317,13 @@ function refused(row: { line: number; userName: string }, refusal: { status: num
 }
 
 /**
- * What SCIM would answer for this row: a ScimError as it is, a unique violation (a concurrent
- * write took the userName or externalId) as 409, and a value PostgreSQL cannot store (SQLSTATE
- * class 22) as 400. Anything else is not the row's fault and fails the whole request.
+ * What SCIM would answer for this row: a ScimError as it is, and a database error the row caused
+ * (a concurrent write took its userName or externalId, a value that cannot be stored) as SCIM
+ * would report it. Anything else is not the row's fault and fails the whole request.
  */
 function refusalOf(err: unknown): { status: number; reason: string } | undefined {
-  if (err instanceof ScimError) return { status: err.status, reason: err.message };
-  const e = err as { code?: unknown; constraint?: string };
-  if (e?.code === '23505') {
-    const what = e.constraint?.includes('external_id') ? 'externalId' : 'userName';
-    return { status: 409, reason: `${what} is already taken` };
-  }
-  if (typeof e?.code === 'string' && e.code.startsWith('22')) return { status: 400, reason: `a value of the row cannot be stored (SQLSTATE ${e.code})` };
-  return undefined;
+  const error = err instanceof ScimError ? err : scimErrorFromDatabase(err);
+  return error && { status: error.status, reason: error.message };
 }
 
 /** A row in a transaction of its own; run again when PostgreSQL chose it as a deadlock victim. */

@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
 import type { CanonicalResource } from '../scim/resource-input.ts';
-import { badRequest, notFound, refusal } from '../scim/scim-error.ts';
+import { ScimError, badRequest, conflict, notFound, refusal } from '../scim/scim-error.ts';
 import { etagOf, type Membership } from '../scim/render.ts';
-import type { UserRow, UserWrite } from '../store/users-store.ts';
+import type { NewUser, UserRow, UserWrite } from '../store/users-store.ts';
 import { mayDeleteUser, mayWritePassword } from './policy.ts';
 import { hashPassword } from './password-hash.ts';
 import { describePasswordProblems, passwordProblems } from './password-policy.ts';
 import { checkIfMatch } from './versioning.ts';
-import { audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
+import { actorOf, audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
 import { diffResources } from './diff.ts';
 import { userLifecycle } from './user-lifecycle.ts';
 import { resourceValidator } from '../scim/validation.ts';
@@ -70,16 +70,45 @@ async function checkPassword(req: TenantRequest, password: string | undefined, u
 }
 
 export async function createUser(req: TenantRequest, resource: CanonicalResource): Promise<StoredUser> {
-  const { write, password } = toWrite(resource);
-  const passwordHash = await checkPassword(req, password, write.userName);
-  return inTransaction(req, async (tx) => {
-    const { users } = storesFor(tx);
-    const row = await users.insert(crypto.randomUUID(), write, tx.now);
-    if (passwordHash) await users.setPasswordHash(row.id, passwordHash, tx.now);
-    await audit(tx, { action: 'user.create', resourceType: 'User', resourceId: row.id, changes: diffResources({}, resource) });
-    await userLifecycle.afterWrite(tx, undefined, row);
-    return { row, memberships: [] };
-  });
+  const [outcome] = await createUsers(req, [resource]);
+  if (outcome instanceof ScimError) throw outcome;
+  return outcome;
+}
+
+/**
+ * Creates users, each under the rules of a single POST /Users, with one statement for all of
+ * them: Bulk and import send many at once. The outcome of each is in input order, a refused
+ * one as its error; a refusal leaves nothing of that user and takes nothing from the others.
+ */
+export async function createUsers(req: TenantRequest, resources: CanonicalResource[]): Promise<(StoredUser | ScimError)[]> {
+  const outcomes: (StoredUser | ScimError)[] = new Array(resources.length);
+  const accepted: { index: number; user: NewUser }[] = [];
+  await Promise.all(resources.map(async (resource, index) => {
+    try {
+      const { write, password } = toWrite(resource);
+      const passwordHash = await checkPassword(req, password, write.userName);
+      accepted.push({ index, user: { id: crypto.randomUUID(), write, passwordHash, auditChanges: diffResources({}, resource) } });
+    } catch (err) {
+      if (!(err instanceof ScimError)) throw err;
+      outcomes[index] = err;
+    }
+  }));
+  accepted.sort((a, b) => a.index - b.index);
+  if (accepted.length === 0) return outcomes;
+  const inserted = await storesFor(req).users.insertMany(accepted.map((a) => a.user), req.now, actorOf(req));
+  for (const [i, outcome] of inserted.entries()) {
+    const { index, user } = accepted[i];
+    // Nothing follows from a creation itself (userLifecycle acts on changes to an existing user
+    // and on grants), which is what lets this be one statement outside a transaction.
+    if ('row' in outcome) {
+      outcomes[index] = { row: outcome.row, memberships: [] };
+    } else {
+      outcomes[index] = outcome.taken === 'userName'
+        ? conflict(`userName "${user.write.userName}" is already taken`)
+        : conflict(`externalId "${user.write.externalId}" is already used in this organisation`);
+    }
+  }
+  return outcomes;
 }
 
 export async function replaceUser(req: TenantRequest, id: string, resource: CanonicalResource, ifMatch?: string): Promise<StoredUser> {

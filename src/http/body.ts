@@ -26,11 +26,22 @@ export async function readJson(ctx: AppContext, limitBytes: number): Promise<unk
     throw badRequest('the request body could not be read', 'invalidSyntax');
   }
   if (text.trim() === '') throw badRequest('the request body is empty', 'invalidSyntax');
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (err) {
     throw badRequest(`the body is not valid JSON: ${(err as Error).message}`, 'invalidSyntax');
   }
+  // PostgreSQL stores no U+0000 in text or jsonb; refuse it here, by name, for every endpoint.
+  if (text.includes('\\u0000') && containsNul(body)) throw badRequest('strings may not contain the character U+0000', 'invalidValue');
+  return body;
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\0') || containsNul(v));
+  return false;
 }
 
 function tooLarge(limitBytes: number): ScimError {

@@ -2,13 +2,17 @@ import { ScimError } from '../scim/scim-error.ts';
 
 /**
  * The database errors a client can cause, as the errors the client sees: a unique violation
- * (23505) is 409 uniqueness (RFC 7644 §3.12). One place, used by the error middleware and by
- * Bulk, so both answer alike. Anything else is not the client's doing and stays a server error.
+ * (23505) is 409 uniqueness (RFC 7644 §3.12), and a value PostgreSQL cannot store or compare
+ * (SQLSTATE class 22, data exception) is 400. One place, used by the error middleware, Bulk and
+ * import, so all answer alike. Anything else is not the client's doing and stays a server error.
  */
 export function scimErrorFromDatabase(err: unknown): ScimError | undefined {
-  const e = err as { code?: string; constraint?: string };
-  if (e?.code !== '23505') return undefined;
-  return new ScimError(409, describeUniqueViolation(e.constraint), 'uniqueness');
+  const e = err as { code?: unknown; constraint?: string };
+  if (e?.code === '23505') return new ScimError(409, describeUniqueViolation(e.constraint), 'uniqueness');
+  if (typeof e?.code === 'string' && e.code.startsWith('22')) {
+    return new ScimError(400, `a value in the request cannot be stored or compared (SQLSTATE ${e.code})`, 'invalidValue');
+  }
+  return undefined;
 }
 
 function describeUniqueViolation(constraint: string | undefined): string {

@@ -26,3 +26,11 @@ export async function preparedRows<T>(db: Knex, query: Knex.QueryBuilder): Promi
   const result = await db.raw(sql, bindings as Knex.RawBinding[]).options({ name: statementName(sql) });
   return result.rows as T[];
 }
+
+/** A fixed SQL text with `?` bindings as a named statement (see preparedRows). */
+export async function preparedRaw<T>(db: Knex, sql: string, bindings: Knex.RawBinding[]): Promise<T[]> {
+  const raw = db.raw(sql, bindings);
+  if (isEmbedded(db)) return ((await raw) as { rows: T[] }).rows;
+  const result = await raw.options({ name: statementName(sql) });
+  return result.rows as T[];
+}

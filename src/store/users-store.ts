@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isUuid } from './organisations-store.ts';
-import { preparedRows } from './prepared.ts';
+import { preparedRaw, preparedRows } from './prepared.ts';
 import { conflict } from '../scim/scim-error.ts';
 
 export interface UserRow {
@@ -31,6 +31,64 @@ export interface UserWrite {
 export const MEMBERSHIPS_SQL = `(select coalesce(json_agg(json_build_object('group_id', g.id, 'display_name', g.display_name, 'service_code', g.service_code) order by g.display_name), '[]'::json)
   from memberships m join groups g on g.org_id = m.org_id and g.id = m.group_id
   where m.org_id = users.org_id and m.user_id = users.id) as memberships`;
+
+export interface NewUser {
+  id: string;
+  write: UserWrite;
+  passwordHash?: string;
+  /** The `changes` of the user's `user.create` audit event. */
+  auditChanges: unknown;
+}
+
+export interface AuditActor {
+  subject: string;
+  role: string;
+  requestId: string | null;
+}
+
+export type InsertOutcome = { row: UserRow } | { taken: 'userName' | 'externalId' };
+
+type InsertedRow = { n: number; claimed: boolean; external_id_free: boolean } & { [K in keyof UserRow]: UserRow[K] | null };
+
+/**
+ * Bindings: the users as a JSON array, then org_id, now, and the actor's subject, role and request
+ * id. Every CTE sees the same snapshot, so duplicates inside the input are settled by ON CONFLICT
+ * in input order (the first wins), as if the same requests had been sent one by one.
+ */
+const INSERT_MANY_SQL = `
+with input as (
+  select * from jsonb_to_recordset(?::jsonb) as i(n int, id uuid, lower_name text, user_name text, external_id text,
+    active boolean, data jsonb, password_hash text, changes jsonb)
+), p as (
+  select ?::uuid as org_id, ?::timestamptz as now, ?::text as subject, ?::text as role, ?::text as request_id
+), free as (
+  select i.* from input i, p
+  where i.external_id is null
+     or not exists (select 1 from users u where u.org_id = p.org_id and u.external_id = i.external_id)
+), claimed as (
+  insert into user_names (lower_name, org_id, user_id)
+  select f.lower_name, p.org_id, f.id from free f, p order by f.n
+  on conflict do nothing
+  returning user_id
+), inserted as (
+  insert into users (org_id, id, user_name, external_id, active, data, password_hash, password_changed_at, created_at, modified_at, ungrouped_since)
+  select p.org_id, i.id, i.user_name, i.external_id, i.active, i.data, i.password_hash,
+    case when i.password_hash is null then null else p.now end, p.now, p.now, p.now
+  from input i join claimed c on c.user_id = i.id, p order by i.n
+  on conflict do nothing
+  returning org_id, id, user_name, external_id, active, data, credential_status, version, created_at, modified_at
+), audited as (
+  insert into audit_events (org_id, at, actor_subject, actor_role, action, resource_type, resource_id, request_id, changes)
+  select p.org_id, p.now, p.subject, p.role, 'user.create', 'User', u.id::text, p.request_id, i.changes
+  from inserted u join input i on i.id = u.id, p order by i.n
+)
+select i.n, c.user_id is not null as claimed, f.id is not null as external_id_free,
+  u.org_id, u.id, u.user_name, u.external_id, u.active, u.data, u.credential_status, u.version, u.created_at, u.modified_at
+from input i
+left join free f on f.id = i.id
+left join claimed c on c.user_id = i.id
+left join inserted u on u.id = i.id
+order by i.n`;
 
 export interface UserMembership {
   group_id: string;
@@ -91,22 +149,39 @@ export function usersStore(db: Knex, orgId: string) {
       return new Set(rows.map((r: { id: string }) => r.id));
     },
 
-    async insert(id: string, write: UserWrite, now: Date): Promise<UserRow> {
-      await claimUserName(db, write.userName, orgId, id);
-      const [row] = await db('users')
-        .insert({
-          org_id: orgId,
-          id,
-          user_name: write.userName,
-          external_id: write.externalId,
-          active: write.active,
-          data: JSON.stringify(write.data),
-          created_at: now,
-          modified_at: now,
-          ungrouped_since: now,
-        })
-        .returning(COLUMNS);
-      return row as UserRow;
+    /**
+     * Inserts new users with their userName claims and `user.create` audit events in one
+     * statement, in input order. A clash is an outcome, not an error: a name already claimed
+     * (or claimed earlier in the same input) or an externalId already used leaves that user out
+     * and the rest in, so the caller need not wrap each user in a savepoint.
+     */
+    async insertMany(users: NewUser[], now: Date, actor: AuditActor): Promise<InsertOutcome[]> {
+      if (users.length === 0) return [];
+      const input = users.map((u, n) => ({
+        n,
+        id: u.id,
+        lower_name: u.write.userName.toLowerCase(),
+        user_name: u.write.userName,
+        external_id: u.write.externalId,
+        active: u.write.active,
+        data: u.write.data,
+        password_hash: u.passwordHash ?? null,
+        changes: u.auditChanges,
+      }));
+      const rows = await preparedRaw<InsertedRow>(db, INSERT_MANY_SQL, [
+        JSON.stringify(input), orgId, now, actor.subject, actor.role, actor.requestId,
+      ]);
+      // A concurrent transaction can take an externalId between our check and our insert: the
+      // insert then skips the user, and the name claimed for it is given back.
+      const orphans = rows.filter((r) => r.claimed && r.id === null).map((r) => users[r.n].id);
+      if (orphans.length) await db('user_names').where('org_id', orgId).whereIn('user_id', orphans).delete();
+      return rows.map((r): InsertOutcome => {
+        if (r.id !== null) {
+          const { n: _n, claimed: _c, external_id_free: _f, ...row } = r;
+          return { row: row as UserRow };
+        }
+        return { taken: r.external_id_free && r.claimed === false ? 'userName' : 'externalId' };
+      });
     },
 
     async update(current: UserRow, write: UserWrite, now: Date): Promise<UserRow> {

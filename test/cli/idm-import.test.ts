@@ -94,7 +94,7 @@ describe('idm import FILE.csv against a running server (SPEC §6.4)', () => {
     assert.match(refusal(summary, 8)!.reason, /ingen e-postadress/);
     assert.match(refusal(summary, 9)!.reason, /active must be true or false, not "ja"/);
     assert.match(refusal(summary, 10)!.reason, /service "studiestartsstod" is not offered to this organisation/);
-    assert.deepEqual([refusal(summary, 11)!.status, refusal(summary, 11)!.reason], [409, 'externalId is already taken']);
+    assert.deepEqual([refusal(summary, 11)!.status, refusal(summary, 11)!.reason], [409, 'externalId "hr-1" is already used in this organisation']);
     assert.match(refusal(summary, 15)!.reason, /not "nej"/, 'lines after empty ones keep their numbers');
     assert.deepEqual(summary.refusals.map((r) => r.line), [4, 5, 6, 7, 8, 9, 10, 11, 15]);
 

@@ -106,4 +106,37 @@ describe('POST /Bulk (RFC 7644 §3.7)', () => {
     const res = await bulk([{ method: 'PUT', path: `/Users/${user.id}`, version: user.meta.version, data: { schemas: [USER_SCHEMA], userName: 'bulk.version' } }]);
     assert.equal(res.body.Operations[0].status, '412');
   });
+  it('creates a run of users in one go with each outcome its own: clashes, bad bodies and passwords as if sent one by one', async () => {
+    await scim.createUser('run.taken');
+    const auditBefore = Number((await t.testDb.db('audit_events').where({ action: 'user.create' }).count({ n: '*' }))[0].n);
+    const res = await bulk([
+      { method: 'POST', path: '/Users', bulkId: 'r1', data: { schemas: [USER_SCHEMA], userName: 'run.one', externalId: 'RUN-1' } },
+      { method: 'POST', path: '/Users', bulkId: 'r2', data: { schemas: [USER_SCHEMA], userName: 'RUN.TAKEN' } },
+      { method: 'POST', path: '/Users', bulkId: 'r3', data: { schemas: [USER_SCHEMA], userName: 'run.bad', active: 'ja' } },
+      { method: 'POST', path: '/Users', bulkId: 'r4', data: { schemas: [USER_SCHEMA], userName: 'run.weak', password: 'kort' } },
+      { method: 'POST', path: '/Users', bulkId: 'r5', data: { schemas: [USER_SCHEMA], userName: 'run.pw', password: 'Sommar-Regn-Hav-2026!' } },
+      { method: 'POST', path: '/Users', bulkId: 'r6', data: { schemas: [USER_SCHEMA], userName: 'run.six', externalId: 'RUN-1' } },
+      { method: 'POST', path: '/Users', bulkId: 'r7', data: { schemas: [USER_SCHEMA], userName: 'run.seven' } },
+    ]);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.Operations.map((o: { bulkId: string }) => o.bulkId), ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7']);
+    assert.deepEqual(res.body.Operations.map((o: { status: string }) => o.status), ['201', '409', '400', '400', '201', '409', '201']);
+    assert.match(res.body.Operations[1].response.detail, /RUN\.TAKEN/);
+    assert.match(res.body.Operations[5].response.detail, /externalId/);
+
+    const stored = await t.testDb.db('users').whereIn('user_name', ['run.one', 'run.bad', 'run.weak', 'run.pw', 'run.six', 'run.seven']).orderBy('user_name');
+    assert.deepEqual(stored.map((u) => u.user_name), ['run.one', 'run.pw', 'run.seven']);
+    assert.match(stored.find((u) => u.user_name === 'run.pw').password_hash, /^\$?scrypt/);
+    assert.equal(stored.find((u) => u.user_name === 'run.one').password_hash, null);
+    for (const op of res.body.Operations.filter((o: { status: string }) => o.status === '201')) {
+      const got = await scim.get(op.location.slice(op.location.indexOf('/Users/')));
+      assert.equal(got.status, 200);
+      assert.equal(got.body.meta.version, op.version);
+    }
+    // A refused user leaves no claim on its name, and each created one has its audit event.
+    assert.equal(await t.testDb.db('user_names').whereIn('lower_name', ['run.bad', 'run.weak', 'run.six']).first(), undefined);
+    const auditAfter = Number((await t.testDb.db('audit_events').where({ action: 'user.create' }).count({ n: '*' }))[0].n);
+    assert.equal(auditAfter - auditBefore, 3);
+    assert.equal((await scim.post('/Users', { schemas: [USER_SCHEMA], userName: 'run.six', externalId: 'RUN-6' })).status, 201);
+  });
 });

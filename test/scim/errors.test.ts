@@ -52,6 +52,20 @@ describe('protocol errors are RFC 7644 §3.12 bodies, never 5xx', () => {
       await small.close();
     }
   });
+  it('the character U+0000, which PostgreSQL cannot store: 400 in a body, a Bulk operation and a filter, nothing stored', async () => {
+    const res = await scim.post('/Users', { schemas: [USER_SCHEMA], userName: 'nul.user', title: 'a\u0000b' });
+    isScimError(res, 400);
+    assert.match(res.body.detail as string, /U\+0000/);
+    isScimError(await scim.post('/Users', { schemas: [USER_SCHEMA], userName: 'nul\u0000name' }), 400);
+    const bulk = await scim.post('/Bulk', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [{ method: 'POST', path: '/Users', bulkId: 'n', data: { schemas: [USER_SCHEMA], userName: 'nul.bulk', title: '\u0000' } }],
+    });
+    isScimError(bulk, 400);
+    assert.deepEqual(await t.testDb.db('users').whereIn('user_name', ['nul.user', 'nul.bulk']).pluck('user_name'), []);
+    const filtered = await scim.get(`/Users?filter=${encodeURIComponent('userName eq "a\u0000b"')}`);
+    isScimError(filtered, 400);
+  });
   it('filter beyond the complexity bound: 400 invalidFilter', async () => {
     const filter = Array.from({ length: 60 }, (_, i) => `userName eq "u${i}"`).join(' or ');
     const res = await scim.get(`/Users?filter=${encodeURIComponent(filter)}`);

@@ -11,6 +11,9 @@ import { parseBulkRequest, referencesOf, resolvePath, resolveReferences, type Bu
 import { ScimError, notFound } from '../../scim/scim-error.ts';
 import { scimErrorFromDatabase } from '../../store/database-errors.ts';
 
+/** Bounds the JSON a single creation statement carries. */
+const MAX_CREATIONS_PER_STATEMENT = 500;
+
 interface BulkConfig {
   maxOperations: number;
   maxPayloadSize: number;
@@ -55,12 +58,27 @@ export function bulkRoutes(deps: AppDeps, registry: SchemaRegistry, log: Logger)
     const running = new Set<number>();
     let errors = 0;
 
-    const fail = (op: BulkOperation, error: ScimError): OperationResult => ({
-      method: op.method,
-      ...(op.bulkId ? { bulkId: op.bulkId } : {}),
-      status: String(error.status),
-      response: error.toBody(),
-    });
+    const succeed = (op: BulkOperation, result: WriteResult): OperationResult => {
+      const outcome: OperationResult = { method: op.method, status: String(result.status) };
+      if (op.bulkId) outcome.bulkId = op.bulkId;
+      if (result.kind !== 'deleted') {
+        outcome.location = result.location;
+        outcome.version = result.etag;
+        if (op.bulkId && op.method === 'POST') created.set(op.bulkId, result.kind === 'user' ? result.user.row.id : result.group.id);
+      }
+      results.set(op.index, outcome);
+      return outcome;
+    };
+    const fail = (op: BulkOperation, err: unknown): OperationResult => {
+      const error = err instanceof ScimError ? err : (scimErrorFromDatabase(err) ?? internal(log, err, ctx.state.requestId));
+      const outcome: OperationResult = { method: op.method, status: String(error.status), response: error.toBody() };
+      if (op.bulkId) outcome.bulkId = op.bulkId;
+      results.set(op.index, outcome);
+      errors++;
+      return outcome;
+    };
+    const writeContext = (savepoint: Knex.Transaction, op?: BulkOperation): WriteContext =>
+      ({ registry, req: { ...req, db: savepoint, now: deps.now() }, baseUrl, ifMatch: op?.version });
 
     // An operation that refers to another's bulkId runs after it, whatever their order in the
     // request; a reference that cannot be resolved (unknown, failed, circular) fails the operation.
@@ -78,38 +96,53 @@ export function bulkRoutes(deps: AppDeps, registry: SchemaRegistry, log: Logger)
         }
         // Each operation in a savepoint of the request's one transaction: a failed operation
         // leaves nothing behind, and the whole Bulk costs one commit rather than one per operation.
-        const result = await bulkTransaction!.transaction((savepoint) => {
-          const c: WriteContext = { registry, req: { ...req, db: savepoint, now: deps.now() }, baseUrl, ifMatch: op.version };
-          return dispatch(c, op, resolvePath(op.path, created), resolveReferences(op.data, created));
-        });
-        const outcome: OperationResult = { method: op.method, status: String(result.status) };
-        if (op.bulkId) outcome.bulkId = op.bulkId;
-        if (result.kind !== 'deleted') {
-          outcome.location = result.location;
-          outcome.version = result.etag;
-          if (op.bulkId && op.method === 'POST') created.set(op.bulkId, result.kind === 'user' ? result.user.row.id : result.group.id);
-        }
-        results.set(op.index, outcome);
-        return outcome;
+        const result = await bulkTransaction!.transaction((savepoint) =>
+          dispatch(writeContext(savepoint, op), op, resolvePath(op.path, created), resolveReferences(op.data, created)));
+        return succeed(op, result);
       } catch (err) {
-        const error = err instanceof ScimError ? err : (scimErrorFromDatabase(err) ?? internal(log, err, ctx.state.requestId));
-        const outcome = fail(op, error);
-        results.set(op.index, outcome);
-        errors++;
-        return outcome;
+        return fail(op, err);
       } finally {
         running.delete(op.index);
       }
+    };
+
+    // Consecutive POST /Users that refer to no bulkId are created by one statement: they depend on
+    // nothing before them but their names, which the statement settles in request order. Under
+    // failOnErrors each runs alone, so that the count stops exactly where it should.
+    const creatable = (op: BulkOperation) =>
+      request.failOnErrors === undefined && op.method === 'POST' && /^\/Users$/i.test(op.path) && !results.has(op.index) && referencesOf(op).size === 0;
+    const runCreations = async (ops: BulkOperation[]): Promise<void> => {
+      let outcomes: (WriteResult | ScimError)[];
+      try {
+        outcomes = await bulkTransaction!.transaction((savepoint) => userActions.createMany(writeContext(savepoint), ops.map((op) => op.data)));
+      } catch {
+        // Not a client's refusal (those are outcomes): let each run alone and answer for itself.
+        for (const op of ops) await run(op);
+        return;
+      }
+      ops.forEach((op, i) => {
+        const outcome = outcomes[i];
+        if (outcome instanceof ScimError) fail(op, outcome);
+        else succeed(op, outcome);
+      });
     };
 
     const order: number[] = [];
     let bulkTransaction: Knex.Transaction | undefined;
     await deps.db.transaction(async (trx) => {
       bulkTransaction = trx;
-      for (const op of request.operations) {
+      const ops = request.operations;
+      for (let i = 0; i < ops.length;) {
         if (request.failOnErrors !== undefined && errors >= request.failOnErrors) break;
         const before = new Set(results.keys());
-        await run(op);
+        let end = i;
+        while (end < ops.length && end - i < MAX_CREATIONS_PER_STATEMENT && creatable(ops[end])) end++;
+        if (end - i > 1) {
+          await runCreations(ops.slice(i, end));
+          i = end;
+        } else {
+          await run(ops[i++]);
+        }
         for (const index of results.keys()) if (!before.has(index)) order.push(index);
       }
     });

@@ -1,11 +1,11 @@
 import type { SchemaRegistry } from '../../scim/schema-registry.ts';
-import { canonicaliseResource } from '../../scim/resource-input.ts';
+import { canonicaliseResource, type CanonicalResource } from '../../scim/resource-input.ts';
 import { etagOf, renderUser } from '../../scim/render.ts';
-import { refusal } from '../../scim/scim-error.ts';
+import { ScimError, refusal } from '../../scim/scim-error.ts';
 import { parsePatchRequest } from '../../scim/patch/parse.ts';
 import { applyPatch } from '../../scim/patch/apply.ts';
 import { planGroupPatch } from '../../scim/patch/group-members.ts';
-import { createUser, deleteUser, modifyUser, replaceUser, type StoredUser } from '../../domain/users-service.ts';
+import { createUser, createUsers, deleteUser, modifyUser, replaceUser, type StoredUser } from '../../domain/users-service.ts';
 import { changeMembership } from '../../domain/groups-service.ts';
 import { mayChangeCatalogGroup } from '../../domain/policy.ts';
 import type { TenantRequest } from '../../domain/tenant-request.ts';
@@ -53,6 +53,25 @@ const groupResult = (c: WriteContext, group: GroupRow): WriteResult => ({
 export const userActions = {
   async create(c: WriteContext, body: unknown) {
     return userResult(c, 201, await createUser(c.req, canonicaliseResource(c.registry, 'User', body)));
+  },
+  /** Many POST /Users at once (Bulk): each body's outcome in order, a refused one as its error. */
+  async createMany(c: WriteContext, bodies: unknown[]): Promise<(WriteResult | ScimError)[]> {
+    const resources = bodies.map((body) => {
+      try {
+        return canonicaliseResource(c.registry, 'User', body);
+      } catch (err) {
+        if (err instanceof ScimError) return err;
+        throw err;
+      }
+    });
+    const valid = resources.filter((r): r is CanonicalResource => !(r instanceof ScimError));
+    const created = await createUsers(c.req, valid);
+    let next = 0;
+    return resources.map((r) => {
+      if (r instanceof ScimError) return r;
+      const outcome = created[next++];
+      return outcome instanceof ScimError ? outcome : userResult(c, 201, outcome);
+    });
   },
   async replace(c: WriteContext, id: string, body: unknown) {
     return userResult(c, 200, await replaceUser(c.req, id, canonicaliseResource(c.registry, 'User', body), c.ifMatch));
