@@ -1,5 +1,6 @@
 import { badRequest, notFound } from '../scim/scim-error.ts';
 import { credentialsStore } from '../store/credentials-store.ts';
+import { isUuid } from '../store/organisations-store.ts';
 import { OTP_SCRYPT_PARAMS, hashPassword } from './password-hash.ts';
 import { OTP_VALIDITY_MS, generateOneTimePassword } from './one-time-password.ts';
 import { displayNameOf, oneTimePasswordEmail, usernameLetter } from './messages.ts';
@@ -13,7 +14,7 @@ import { audit, inTransaction, type TenantRequest } from './tenant-request.ts';
  * password — and credentialStatus becomes pending. A user without an e-mail address cannot be
  * granted a group, so the whole request is refused. Later grants send nothing.
  */
-export async function issueOnFirstGrant(tx: TenantRequest, addedUserIds: string[]): Promise<void> {
+export async function issueOnFirstGrant(tx: TenantRequest, addedUserIds: string[], prepared: PreparedPasswords = new Map()): Promise<void> {
   const store = credentialsStore(tx.db);
   const first = await store.withoutCredentials(tx.org.id, addedUserIds);
   const withoutEmail = first.filter((u) => !preferredEmail(u.data.emails));
@@ -26,7 +27,7 @@ export async function issueOnFirstGrant(tx: TenantRequest, addedUserIds: string[
   }
   for (const user of first) {
     const email = preferredEmail(user.data.emails)!;
-    const { secret, hash, expiresAt } = await newOneTimePassword(tx.now);
+    const { secret, hash, expiresAt } = prepared.get(user.id) ?? (await newOneTimePassword(tx.now));
     await store.update(tx.org.id, user.id, { otp_hash: hash, otp_expires_at: expiresAt, credential_status: 'pending' });
     await enqueue(tx.db, { ...usernameLetter(tx.org, user.id, user.user_name, displayNameOf(user.user_name, user.data)), createdAt: tx.now });
     await enqueue(tx.db, { ...oneTimePasswordEmail(tx.org, user.id, email, secret, expiresAt), createdAt: tx.now });
@@ -34,7 +35,32 @@ export async function issueOnFirstGrant(tx: TenantRequest, addedUserIds: string[
   }
 }
 
-async function newOneTimePassword(now: Date) {
+export type PreparedPasswords = Map<string, OneTimePassword>;
+interface OneTimePassword {
+  secret: string;
+  hash: string;
+  expiresAt: Date;
+}
+
+/** A grant of more users than this hashes their passwords under the lock, one after another. */
+const MAX_PREPARED = 100;
+
+/**
+ * One-time passwords for those of `userIds` who would get their first grant, hashed before the
+ * caller locks the group: a slow hash takes tens of milliseconds, and under the group's row lock
+ * concurrent grants to that group would wait for each other's hashing. issueOnFirstGrant decides
+ * again under the lock; a user this missed is hashed there, and one it prepared needlessly costs
+ * nothing but the hashing.
+ */
+export async function prepareFirstGrants(req: TenantRequest, userIds: string[]): Promise<PreparedPasswords> {
+  const ids = userIds.filter(isUuid);
+  if (ids.length === 0 || ids.length > MAX_PREPARED) return new Map();
+  const first = await credentialsStore(req.db).withoutCredentials(req.org.id, ids);
+  const withEmail = first.filter((u) => preferredEmail(u.data.emails));
+  return new Map(await Promise.all(withEmail.map(async (u) => [u.id, await newOneTimePassword(req.now)] as const)));
+}
+
+async function newOneTimePassword(now: Date): Promise<OneTimePassword> {
   const secret = generateOneTimePassword();
   return { secret, hash: await hashPassword(secret, OTP_SCRYPT_PARAMS), expiresAt: new Date(now.getTime() + OTP_VALIDITY_MS) };
 }

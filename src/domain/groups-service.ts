@@ -5,6 +5,7 @@ import { mayChangeCatalogGroup, mayChangeMembership } from './policy.ts';
 import { checkIfMatch } from './versioning.ts';
 import { audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
 import { userLifecycle } from './user-lifecycle.ts';
+import { prepareFirstGrants, type PreparedPasswords } from './credentials.ts';
 
 /**
  * A change to a group's membership as a delta: start from `replaceWith` when given (or from no
@@ -33,12 +34,25 @@ export function touchesMembers(delta: MembershipDelta): boolean {
   return delta.replaceWith !== undefined || delta.removeAll || delta.add.length > 0 || delta.remove.length > 0;
 }
 
+/**
+ * First grants' one-time passwords, hashed before the group is locked (see prepareFirstGrants),
+ * and only for a change the rules would allow: a refused request costs no hashing.
+ */
+async function passwordsForGrants(req: TenantRequest, id: string, delta: MembershipDelta, options: MembershipOptions): Promise<PreparedPasswords> {
+  const incoming = [...(delta.replaceWith ?? []), ...delta.add];
+  if (incoming.length === 0) return new Map();
+  const group = await storesFor(req).groups.find(id);
+  if (!group || !mayChangeMembership(req.principal, { grantedBy: group.granted_by, displayName: group.display_name }, req.org, options.viaAdminApi).allowed) return new Map();
+  return prepareFirstGrants(req, incoming);
+}
+
 /** `viaAdminApi`: the operator API's administrator grant or revoke, which carries a declaration (SPEC §3.5). */
 export interface MembershipOptions {
   viaAdminApi?: boolean;
 }
 
 export async function changeMembership(req: TenantRequest, id: string, delta: MembershipDelta, ifMatch?: string, options: MembershipOptions = {}): Promise<GroupRow> {
+  const prepared = await passwordsForGrants(req, id, delta, options);
   return inTransaction(req, async (tx) => {
     const { groups, users } = storesFor(tx);
     const group = await groups.lock(id);
@@ -71,7 +85,7 @@ export async function changeMembership(req: TenantRequest, id: string, delta: Me
     if (changedUsers.length === 0) return group;
     await users.touchMembership(changedUsers, tx.now);
     await groups.bumpVersion(group.id, tx.now);
-    await userLifecycle.afterMembershipChange(tx, group, added, removed);
+    await userLifecycle.afterMembershipChange(tx, group, added, removed, prepared);
     await audit(tx, {
       action: 'group.members',
       resourceType: 'Group',

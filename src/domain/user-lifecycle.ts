@@ -2,7 +2,7 @@ import type { UserRow } from '../store/users-store.ts';
 import type { GroupRow } from '../store/groups-store.ts';
 import type { TenantRequest } from './tenant-request.ts';
 import { followActiveChange } from './terminations.ts';
-import { issueOnFirstGrant } from './credentials.ts';
+import { issueOnFirstGrant, type PreparedPasswords } from './credentials.ts';
 
 /**
  * What follows from a user write or a membership change besides the rows themselves: termination
@@ -15,7 +15,7 @@ export const userLifecycle = {
   },
 
   /** SPEC §3.4: a user's first grant of any group issues credentials, in the same transaction. */
-  async afterMembershipChange(tx: TenantRequest, _group: GroupRow, added: string[], _removed: string[]): Promise<void> {
-    await issueOnFirstGrant(tx, added);
+  async afterMembershipChange(tx: TenantRequest, _group: GroupRow, added: string[], _removed: string[], prepared?: PreparedPasswords): Promise<void> {
+    await issueOnFirstGrant(tx, added, prepared);
   },
 };

@@ -97,6 +97,19 @@ describe('credentials and sign-in (SPEC §3.4, §6.2)', () => {
     assert.equal(scim.status, 403, 'an ordinary user reaches /Me only');
   });
 
+  it('grants racing to two groups issue one set of credentials, and its one-time password signs in', async () => {
+    const user = await newUser('samtidig@skola.se');
+    const [a, b] = await Promise.all([grant(group, user.id), grant(second, user.id)]);
+    assert.deepEqual([a.status, b.status], [204, 204]);
+    const messages = await outbox(user.id);
+    assert.deepEqual(messages.map((m: { channel: string }) => m.channel).sort(), ['email', 'letter']);
+    const otp = await otpOf(user.id);
+    const login = await post('/auth/login', { userName: 'samtidig@skola.se', password: otp });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    recordSecret(login.body.token);
+    assert.equal(login.body.passwordChangeOnly, true);
+  });
+
   it('refuses a grant to a user without an e-mail address, with a Swedish detail, and stores nothing', async () => {
     const res = await admin.post('/Users', { schemas: [USER_SCHEMA], userName: 'utan.epost@skola.se' });
     const user = res.body;
