@@ -62,6 +62,11 @@ export function buildApp(given: AppDeps): Koa<AppState> {
   ];
 
   app.use(requestId);
+  const publicUrl = deps.config.publicUrl;
+  app.use((ctx, next) => {
+    ctx.state.publicUrl = publicUrl ?? `${ctx.protocol}://${ctx.host}`;
+    return next();
+  });
   app.use(accessLog(deps.log));
   app.use(errorHandler(deps.log));
   for (const router of routers) {

@@ -23,6 +23,8 @@ export interface Config {
   /** SCIM requests a second per organisation before 429 (0: no limit), and the burst allowed. */
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  /** The server's address as clients reach it (behind a proxy); otherwise taken from each request's Host. */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -33,6 +35,19 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+function urlFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${name} must be an http or https URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -54,5 +69,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheSeconds: intFrom(env, 'IDM_CACHE_SECONDS', 5),
     rateLimitPerSecond: intFrom(env, 'RATE_LIMIT_PER_SECOND', 0),
     rateLimitBurst: intFrom(env, 'RATE_LIMIT_BURST', 100),
+    publicUrl: urlFrom(env, 'IDM_PUBLIC_URL'),
   };
 }

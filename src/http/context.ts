@@ -42,6 +42,8 @@ export function createCaches(ttlMs: number): AppCaches {
 
 export interface AppState {
   requestId: string;
+  /** Where clients reach this server: IDM_PUBLIC_URL, or this request's protocol and Host. */
+  publicUrl: string;
   principal?: Principal;
 }
 

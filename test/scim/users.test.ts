@@ -35,7 +35,7 @@ describe('/Users', () => {
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.match(res.headers['content-type'], /application\/scim\+json/);
       assert.equal(res.headers.location, res.body.meta.location);
-      assert.match(res.headers.location, new RegExp(`/scim/v2/Users/${res.body.id}$`));
+      assert.match(res.headers.location, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/scim/v2/Users/${res.body.id}$`));
       assert.equal(res.headers.etag, res.body.meta.version);
       assert.match(res.body.meta.version, /^W\/"\d+"$/);
       assert.equal(res.body.meta.resourceType, 'User');
@@ -137,6 +137,21 @@ describe('/Users', () => {
       assert.match(res.body.detail, /engångslösenord/);
       assert.equal(await countUsers(), before);
     });
+  });
+
+  it('builds locations on IDM_PUBLIC_URL when the server sits behind a proxy', async () => {
+    const proxied = await createTestApp({ publicUrl: 'https://idm.exempel.se' });
+    try {
+      const client = await scimClient(proxied, (await proxied.createOrg()).id);
+      const res = await client.post('/Users', { schemas: [USER_SCHEMA], userName: 'bakom.proxy' });
+      assert.equal(res.status, 201);
+      assert.equal(res.headers.location, `https://idm.exempel.se/scim/v2/Users/${res.body.id}`);
+      assert.equal(res.body.meta.location, res.headers.location);
+      const group = await client.get(`/Groups/${await client.groupId('studietider-och-utbildningar')}`);
+      assert.match(group.body.meta.location, /^https:\/\/idm\.exempel\.se\/scim\/v2\/Groups\//);
+    } finally {
+      await proxied.close();
+    }
   });
 
   describe('GET /Users/:id', () => {

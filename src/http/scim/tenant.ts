@@ -18,6 +18,7 @@ export async function tenantRequest(ctx: AppContext, deps: AppDeps): Promise<Ten
   return { db: deps.db, org, principal: ctx.state.principal!, requestId: ctx.state.requestId, now: deps.now() };
 }
 
+/** The SCIM base URL of `location` and `$ref` values (RFC 7643 §3.1). */
 export function baseUrlOf(ctx: AppContext): string {
-  return `${ctx.origin}/scim/v2`;
+  return `${ctx.state.publicUrl}/scim/v2`;
 }
