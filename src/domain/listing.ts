@@ -3,7 +3,7 @@ import { parseFilter, parseSortBy, type FilterNode } from '../scim/filter.ts';
 import type { ListParams } from '../scim/list-params.ts';
 import { decodeCursor, encodeCursor, queryFingerprint } from '../scim/cursor.ts';
 import type { ResourceTypeName } from '../scim/schema-types.ts';
-import { applyFilter, sortExpression } from '../store/filter-sql.ts';
+import { applyFilter, filterCondition, sortExpression } from '../store/filter-sql.ts';
 import { runList, type Paging, type SortKey } from '../store/list-query.ts';
 import { MEMBERSHIPS_SQL, type UserMembership, type UserRow } from '../store/users-store.ts';
 import type { GroupRow } from '../store/groups-store.ts';
@@ -50,10 +50,14 @@ export async function listResources(req: TenantRequest, type: ResourceTypeName, 
     sort = { sql: expression.sql, bindings: expression.bindings as Knex.RawBinding[], nullable: true };
   }
   const stores = storesFor(req);
+  const single = selectsOne(filter) && params.sortBy === undefined;
+  if (single && type === 'User' && params.cursor === undefined && params.startIndex === 1 && params.count > 0) {
+    const rows = await stores.users.findOneWhere(filterCondition('User', filter!));
+    return { rows, total: rows.length, startIndex: 1 };
+  }
   const scoped = type === 'User'
     ? () => (filter ? applyFilter(stores.users.query(), 'User', filter) : stores.users.query())
     : () => (filter ? applyFilter(stores.groups.query(), 'Group', filter) : stores.groups.query());
-  const single = selectsOne(filter) && params.sortBy === undefined;
   // With the memberships in the same statement a single-user lookup is one round trip; for a page
   // they are read afterwards for the page's rows only, never for rows an OFFSET skips.
   const columns = type === 'User' ? (single ? [...USER_COLUMNS, req.db.raw(MEMBERSHIPS_SQL)] : USER_COLUMNS) : stores.groups.columns;

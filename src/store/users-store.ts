@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { isUuid } from './organisations-store.ts';
-import { preparedRaw, preparedRows } from './prepared.ts';
+import { preparedRaw } from './prepared.ts';
+import type { SqlFragment } from './sql-fragment.ts';
 import { conflict } from '../scim/scim-error.ts';
 
 export interface UserRow {
@@ -97,6 +98,8 @@ export interface UserMembership {
 }
 
 const COLUMNS = ['org_id', 'id', 'user_name', 'external_id', 'active', 'data', 'credential_status', 'version', 'created_at', 'modified_at'];
+const SELECT_WITH_MEMBERSHIPS = `select ${COLUMNS.map((c) => `users.${c}`).join(', ')}, ${MEMBERSHIPS_SQL} from users`;
+const FIND_WITH_MEMBERSHIPS_SQL = `${SELECT_WITH_MEMBERSHIPS} where users.org_id = ? and users.id = ?`;
 
 /**
  * userName is unique across the server, case-insensitively (RFC 7643 `uniqueness: server`): the
@@ -131,8 +134,17 @@ export function usersStore(db: Knex, orgId: string) {
 
     async findWithMemberships(id: string): Promise<(UserRow & { memberships: UserMembership[] }) | undefined> {
       if (!isUuid(id)) return undefined;
-      const [row] = await preparedRows<UserRow & { memberships: UserMembership[] }>(db, users().where('users.id', id).select([...COLUMNS, db.raw(MEMBERSHIPS_SQL)]).limit(1));
+      const [row] = await preparedRaw<UserRow & { memberships: UserMembership[] }>(db, FIND_WITH_MEMBERSHIPS_SQL, [orgId, id]);
       return row;
+    },
+
+    /**
+     * The user an equality on a unique attribute selects (userName, id, externalId), with its
+     * memberships: the commonest SCIM call (`filter=userName eq "…"`) as one prepared statement.
+     * The condition is a compiled filter, whose text depends on the attribute only.
+     */
+    async findOneWhere(condition: SqlFragment): Promise<(UserRow & { memberships: UserMembership[] })[]> {
+      return preparedRaw(db, `${SELECT_WITH_MEMBERSHIPS} where users.org_id = ? and (${condition.sql}) limit 1`, [orgId, ...condition.bindings]);
     },
 
     /** Locks the row for the rest of the transaction: concurrent writes to one user serialise. */

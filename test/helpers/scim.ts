@@ -23,9 +23,12 @@ export interface ScimClient {
   groupId: (serviceCode: string) => Promise<string>;
 }
 
+export const SCIM_TEST_HOST = 'idm.test';
+
 export async function scimClient(t: TestApp, orgId: string, role: Role = 'provisioner', subject?: string): Promise<ScimClient> {
   const token = await t.token(role, orgId, subject);
-  const auth = (test: supertest.Test) => test.set('Authorization', `Bearer ${token}`);
+  // A fixed Host, as a client behind one name would send: locations are built on it.
+  const auth = (test: supertest.Test) => test.set('Authorization', `Bearer ${token}`).set('Host', SCIM_TEST_HOST);
   const client: ScimClient = {
     orgId,
     token,

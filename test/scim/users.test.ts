@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { ENTERPRISE, IDM_USER, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { ENTERPRISE, IDM_USER, SCIM_TEST_HOST, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
 
 describe('/Users', () => {
   let t: TestApp;
@@ -35,7 +35,7 @@ describe('/Users', () => {
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.match(res.headers['content-type'], /application\/scim\+json/);
       assert.equal(res.headers.location, res.body.meta.location);
-      assert.match(res.headers.location, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/scim/v2/Users/${res.body.id}$`));
+      assert.equal(res.headers.location, `http://${SCIM_TEST_HOST}/scim/v2/Users/${res.body.id}`);
       assert.equal(res.headers.etag, res.body.meta.version);
       assert.match(res.body.meta.version, /^W\/"\d+"$/);
       assert.equal(res.body.meta.resourceType, 'User');
