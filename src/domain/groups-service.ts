@@ -30,6 +30,15 @@ export async function getGroup(req: TenantRequest, id: string): Promise<GroupRow
   return row;
 }
 
+/**
+ * Takes the locks of several groups up front, in one order, for a transaction that will change
+ * them in whatever order its client chose (Bulk): two such transactions then queue instead of
+ * deadlocking.
+ */
+export async function lockGroups(tx: TenantRequest, ids: string[]): Promise<void> {
+  await storesFor(tx).groups.lockInOrder(ids);
+}
+
 export function touchesMembers(delta: MembershipDelta): boolean {
   return delta.replaceWith !== undefined || delta.removeAll || delta.add.length > 0 || delta.remove.length > 0;
 }

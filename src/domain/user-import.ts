@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { badRequest, ScimError } from '../scim/scim-error.ts';
-import { scimErrorFromDatabase } from '../store/database-errors.ts';
+import { isTransient, scimErrorFromDatabase } from '../store/database-errors.ts';
 import { canonicaliseResource, isObject, type CanonicalResource } from '../scim/resource-input.ts';
 import { CORE_USER, schemaRegistry } from '../scim/schema-registry.ts';
 import type { GroupRow } from '../store/groups-store.ts';
@@ -211,7 +211,7 @@ async function writeTogether(req: TenantRequest, plans: Plan[], clock: () => Dat
       written.forEach((result, i) => (results[rest[i].index] = result));
       return;
     }
-    if (isRetryable(failed.error)) {
+    if (isTransient(failed.error)) {
       // Two imports writing the same userNames in opposite orders deadlock, and PostgreSQL rolls
       // one back. Run again together, that one would meet the other's locks again; one row per
       // transaction it holds one name at a time and cannot deadlock on them.
@@ -333,7 +333,7 @@ async function writeAlone(req: TenantRequest, plan: Plan, clock: () => Date, res
       results[plan.index] = await req.db.transaction((trx) => writeRow({ ...req, db: trx, now: clock() }, plan));
       return;
     } catch (err) {
-      if (isRetryable(err) && retries < MAX_RETRIES) continue;
+      if (isTransient(err) && retries < MAX_RETRIES) continue;
       results[plan.index] = refused(plan, refusalOf(err) ?? rethrow(err));
       return;
     }
@@ -342,11 +342,6 @@ async function writeAlone(req: TenantRequest, plan: Plan, clock: () => Date, res
 
 const MAX_RETRIES = 3;
 
-/** SQLSTATE 40P01 deadlock_detected, 40001 serialization_failure: nothing was written; try again. */
-function isRetryable(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return code === '40P01' || code === '40001';
-}
 
 function rethrow(err: unknown): never {
   throw err;

@@ -8,6 +8,9 @@ import { ScimError } from '../scim/scim-error.ts';
  */
 export function scimErrorFromDatabase(err: unknown): ScimError | undefined {
   const e = err as { code?: unknown; constraint?: string };
+  if (isTransient(err)) {
+    return new ScimError(409, 'a concurrent request changed the same resources and this one was rolled back; nothing of it was stored, so it can be sent again');
+  }
   if (e?.code === '23505') return new ScimError(409, describeUniqueViolation(e.constraint), 'uniqueness');
   if (typeof e?.code === 'string' && e.code.startsWith('22')) {
     return new ScimError(400, `a value in the request cannot be stored or compared (SQLSTATE ${e.code})`, 'invalidValue');
@@ -20,4 +23,14 @@ function describeUniqueViolation(constraint: string | undefined): string {
   if (constraint?.includes('external_id')) return 'a resource with that externalId already exists in this organisation';
   if (constraint?.includes('user_names')) return 'userName is already taken';
   return 'the value is already taken';
+}
+
+/**
+ * SQLSTATE 40P01 deadlock_detected and 40001 serialization_failure: PostgreSQL rolled the
+ * statement's transaction (or savepoint) back, nothing of it was written, and it may succeed if
+ * run again.
+ */
+export function isTransient(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === '40P01' || code === '40001';
 }

@@ -55,6 +55,12 @@ export function groupsStore(db: Knex, orgId: string) {
       return this.find(id);
     },
 
+    /** Locks these groups in id order: requests that lock several groups this way cannot deadlock on them. */
+    async lockInOrder(ids: string[]): Promise<void> {
+      const valid = [...new Set(ids.filter(isUuid))].sort();
+      if (valid.length) await db('groups').where('org_id', orgId).whereIn('id', valid).orderBy('id').forUpdate().select('id');
+    },
+
     async bumpVersion(id: string, now: Date): Promise<void> {
       await db('groups').where({ org_id: orgId, id }).update({ version: db.raw('version + 1'), modified_at: now });
     },

@@ -139,4 +139,25 @@ describe('POST /Bulk (RFC 7644 §3.7)', () => {
     assert.equal(auditAfter - auditBefore, 3);
     assert.equal((await scim.post('/Users', { schemas: [USER_SCHEMA], userName: 'run.six', externalId: 'RUN-6' })).status, 201);
   });
+  it('two Bulk requests changing the same groups in opposite orders both succeed, every time', async () => {
+    const other = await scim.groupId('studeranderapportering');
+    const users = await Promise.all(['krock.ett', 'krock.tva', 'krock.tre', 'krock.fyra'].map((name) => scim.createUser(name)));
+    const add = (groupId: string, userId: string) => ({ method: 'PATCH', path: `/Groups/${groupId}`, data: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: userId }] }] } });
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = await Promise.all([
+        bulk([add(group, users[0].id), add(other, users[1].id), add(group, users[2].id)]),
+        bulk([add(other, users[3].id), add(group, users[1].id), add(other, users[0].id)]),
+      ]);
+      for (const res of [a, b]) {
+        assert.equal(res.status, 200);
+        assert.deepEqual(res.body.Operations.map((o: { status: string }) => o.status), ['200', '200', '200'], JSON.stringify(res.body));
+      }
+      await bulk([
+        { method: 'PATCH', path: `/Groups/${group}`, data: { schemas: [PATCH_OP], Operations: users.map((u) => ({ op: 'remove', path: `members[value eq "${u.id}"]` })) } },
+        { method: 'PATCH', path: `/Groups/${other}`, data: { schemas: [PATCH_OP], Operations: users.map((u) => ({ op: 'remove', path: `members[value eq "${u.id}"]` })) } },
+      ]);
+    }
+    const members = await t.testDb.db('memberships').whereIn('user_id', users.map((u) => u.id)).count({ n: '*' });
+    assert.equal(Number(members[0].n), 0);
+  });
 });

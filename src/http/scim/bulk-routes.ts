@@ -9,7 +9,11 @@ import { groupActions, userActions, type WriteContext, type WriteResult } from '
 import { BULK_RESPONSE, type SchemaRegistry } from '../../scim/schema-registry.ts';
 import { parseBulkRequest, referencesOf, resolvePath, resolveReferences, type BulkOperation } from '../../scim/bulk.ts';
 import { ScimError, notFound } from '../../scim/scim-error.ts';
-import { scimErrorFromDatabase } from '../../store/database-errors.ts';
+import { isTransient, scimErrorFromDatabase } from '../../store/database-errors.ts';
+import { lockGroups } from '../../domain/groups-service.ts';
+
+/** Runs of an operation chosen as a deadlock victim before it is reported as 409. */
+const OPERATION_ATTEMPTS = 3;
 
 /** Bounds the JSON a single creation statement carries. */
 const MAX_CREATIONS_PER_STATEMENT = 500;
@@ -96,9 +100,16 @@ export function bulkRoutes(deps: AppDeps, registry: SchemaRegistry, log: Logger)
         }
         // Each operation in a savepoint of the request's one transaction: a failed operation
         // leaves nothing behind, and the whole Bulk costs one commit rather than one per operation.
-        const result = await bulkTransaction!.transaction((savepoint) =>
-          dispatch(writeContext(savepoint, op), op, resolvePath(op.path, created), resolveReferences(op.data, created)));
-        return succeed(op, result);
+        // A deadlock victim's savepoint is rolled back, so the operation can simply run again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const result = await bulkTransaction!.transaction((savepoint) =>
+              dispatch(writeContext(savepoint, op), op, resolvePath(op.path, created), resolveReferences(op.data, created)));
+            return succeed(op, result);
+          } catch (err) {
+            if (!isTransient(err) || attempt >= OPERATION_ATTEMPTS) throw err;
+          }
+        }
       } catch (err) {
         return fail(op, err);
       } finally {
@@ -132,6 +143,7 @@ export function bulkRoutes(deps: AppDeps, registry: SchemaRegistry, log: Logger)
     await deps.db.transaction(async (trx) => {
       bulkTransaction = trx;
       const ops = request.operations;
+      await lockGroups({ ...req, db: trx }, ops.map((op) => /^\/Groups\/([^/]+)$/i.exec(op.path)?.[1]).filter((id): id is string => id !== undefined));
       for (let i = 0; i < ops.length;) {
         if (request.failOnErrors !== undefined && errors >= request.failOnErrors) break;
         const before = new Set(results.keys());
