@@ -50,7 +50,22 @@ function decide(projection: Projection, schema: string, attribute: AttributeDef)
   return { include: true, only };
 }
 
+const hidesSubAttributes = new WeakMap<AttributeDef, boolean>();
+
+/** Whether a complex value must be rebuilt: some of its sub-attributes are to go. */
+function filtersSubAttributes(attribute: AttributeDef, only: Set<string> | undefined): boolean {
+  if (only) return true;
+  let hides = hidesSubAttributes.get(attribute);
+  if (hides === undefined) {
+    hides = (attribute.subAttributes ?? []).some((s) => s.returned === 'never');
+    hidesSubAttributes.set(attribute, hides);
+  }
+  return hides;
+}
+
 function keepSubAttributes(value: unknown, attribute: AttributeDef, only: Set<string> | undefined): unknown {
+  // Most responses ask for the default set: a value with nothing to hide is passed on as it is.
+  if (!filtersSubAttributes(attribute, only)) return value;
   const subs = attribute.subAttributes ?? [];
   const pick = (item: unknown) => {
     if (typeof item !== 'object' || item === null) return item;

@@ -34,14 +34,12 @@ export async function listResources(ctx: AppContext, deps: AppDeps, registry: Sc
   const head: Record<string, unknown> = { schemas: [LIST_RESPONSE], totalResults: listing.total, itemsPerPage: listing.rows.length };
   if (params.cursor === undefined) head.startIndex = listing.startIndex;
   if (listing.nextCursor) head.nextCursor = listing.nextCursor;
-  const part = await resourcesOf(registry, req, type, listing.rows, baseUrlOf(ctx), projection);
   if (type === 'Group') {
-    sendList(ctx, head, [part]);
+    sendList(ctx, head, [await resourcesOf(registry, req, type, listing.rows, baseUrlOf(ctx), projection)]);
     return;
   }
   // A page of users is bounded (maxResults) and already in memory: one string beats a stream.
-  let resources = '';
-  for await (const chunk of part) resources += chunk;
+  const resources = userResources(registry, req, listing.rows as UserWithMemberships[], baseUrlOf(ctx), projection);
   ctx.status = 200;
   ctx.type = SCIM_CONTENT_TYPE;
   ctx.body = `${JSON.stringify(head).slice(0, -1)},"Resources":[${resources}]}`;
@@ -101,6 +99,13 @@ function sendList(ctx: AppContext, head: Record<string, unknown>, parts: AsyncGe
   })());
 }
 
+type UserWithMemberships = UserRow & { memberships: UserMembership[] };
+
+/** A page of users as JSON text, comma-separated. */
+function userResources(registry: SchemaRegistry, req: TenantRequest, rows: UserWithMemberships[], baseUrl: string, projection: Projection): string {
+  return rows.map((row) => JSON.stringify(project(registry, 'User', renderUser(row, row.memberships, req.org, baseUrl), projection))).join(',');
+}
+
 /** The resources of one page as JSON text, comma-separated; `continues` when others precede them. */
 async function resourcesOf(
   registry: SchemaRegistry,
@@ -112,14 +117,9 @@ async function resourcesOf(
   continues = false,
 ): Promise<AsyncGenerator<string>> {
   if (type === 'User') {
-    const users = rows as (UserRow & { memberships: UserMembership[] })[];
+    const text = userResources(registry, req, rows as UserWithMemberships[], baseUrl, projection);
     return (async function* () {
-      let first = !continues;
-      for (const row of users) {
-        const resource = project(registry, 'User', renderUser(row, row.memberships, req.org, baseUrl), projection);
-        yield `${first ? '' : ','}${JSON.stringify(resource)}`;
-        first = false;
-      }
+      if (text) yield `${continues ? ',' : ''}${text}`;
     })();
   }
   return (async function* () {
