@@ -23,6 +23,9 @@ export interface Config {
   /** SCIM requests a second per organisation before 429 (0: no limit), and the burst allowed. */
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  /** /auth requests a minute per client address before 429 (0: no limit), and the burst allowed (SPEC §6.2). */
+  authRateLimitPerMinute: number;
+  authRateLimitBurst: number;
   /** The server's address as clients reach it (behind a proxy); otherwise taken from each request's Host. */
   publicUrl: string | undefined;
 }
@@ -69,6 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheSeconds: intFrom(env, 'IDM_CACHE_SECONDS', 5),
     rateLimitPerSecond: intFrom(env, 'RATE_LIMIT_PER_SECOND', 0),
     rateLimitBurst: intFrom(env, 'RATE_LIMIT_BURST', 100),
+    authRateLimitPerMinute: intFrom(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 20),
+    authRateLimitBurst: intFrom(env, 'AUTH_RATE_LIMIT_BURST', 20),
     publicUrl: urlFrom(env, 'IDM_PUBLIC_URL'),
   };
 }

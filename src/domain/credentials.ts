@@ -1,11 +1,12 @@
 import { badRequest, notFound } from '../scim/scim-error.ts';
 import { credentialsStore } from '../store/credentials-store.ts';
 import { isUuid } from '../store/organisations-store.ts';
-import { OTP_SCRYPT_PARAMS, hashPassword } from './password-hash.ts';
+import { OTP_SCRYPT_PARAMS, scryptHasher, type PasswordHasher } from './password-hash.ts';
 import { OTP_VALIDITY_MS, generateOneTimePassword } from './one-time-password.ts';
 import { displayNameOf, oneTimePasswordEmail, usernameLetter } from './messages.ts';
 import { preferredEmail } from './emails.ts';
 import { enqueue } from '../store/outbox-store.ts';
+import { sessionsStore } from '../store/sessions-store.ts';
 import { audit, inTransaction, type TenantRequest } from './tenant-request.ts';
 
 /**
@@ -36,7 +37,7 @@ export async function issueOnFirstGrant(tx: TenantRequest, addedUserIds: string[
 }
 
 export type PreparedPasswords = Map<string, OneTimePassword>;
-interface OneTimePassword {
+export interface OneTimePassword {
   secret: string;
   hash: string;
   expiresAt: Date;
@@ -60,24 +61,27 @@ export async function prepareFirstGrants(req: TenantRequest, userIds: string[]):
   return new Map(await Promise.all(withEmail.map(async (u) => [u.id, await newOneTimePassword(req.now)] as const)));
 }
 
-async function newOneTimePassword(now: Date): Promise<OneTimePassword> {
+/** A new one-time password and its slow hash (one hash at OTP_SCRYPT_PARAMS through `hasher`). */
+export async function newOneTimePassword(now: Date, hasher: PasswordHasher = scryptHasher): Promise<OneTimePassword> {
   const secret = generateOneTimePassword();
-  return { secret, hash: await hashPassword(secret, OTP_SCRYPT_PARAMS), expiresAt: new Date(now.getTime() + OTP_VALIDITY_MS) };
+  return { secret, hash: await hasher.hash(secret, OTP_SCRYPT_PARAMS), expiresAt: new Date(now.getTime() + OTP_VALIDITY_MS) };
 }
 
 /**
- * A new one-time password by e-mail; it voids any earlier one. The caller never sees it: it
- * exists only in the outbox until delivered (SPEC §3.4, §6.3).
+ * A new one-time password by e-mail; it voids any earlier one and ends the user's sessions
+ * (SPEC §6.2). The caller never sees it: it exists only in the outbox until delivered (SPEC §3.4,
+ * §6.3). `prepared` is one the caller hashed before it took the user's row lock.
  */
-export async function sendNewOneTimePassword(tx: TenantRequest, userId: string, reason: 'ordered' | 'forgotten'): Promise<void> {
+export async function sendNewOneTimePassword(tx: TenantRequest, userId: string, reason: 'ordered' | 'forgotten', prepared?: OneTimePassword): Promise<void> {
   const store = credentialsStore(tx.db);
   const user = await store.find(tx.org.id, userId);
   if (!user) throw notFound(`no User ${userId}`);
   const email = preferredEmail(user.data.emails);
   if (!email) throw badRequest(`Användaren ${user.user_name} har ingen e-postadress att skicka engångslösenordet till. Lägg till en e-postadress först.`, 'invalidValue');
-  const { secret, hash, expiresAt } = await newOneTimePassword(tx.now);
+  const { secret, hash, expiresAt } = prepared ?? (await newOneTimePassword(tx.now));
   const status = user.credential_status === 'none' ? 'pending' : user.credential_status;
   await store.update(tx.org.id, user.id, { otp_hash: hash, otp_expires_at: expiresAt, credential_status: status });
+  await sessionsStore(tx.db).endAllOf(tx.org.id, user.id, tx.now);
   await enqueue(tx.db, { ...oneTimePasswordEmail(tx.org, user.id, email, secret, expiresAt), createdAt: tx.now });
   await audit(tx, { action: reason === 'ordered' ? 'otp.order' : 'otp.forgotten', resourceType: 'User', resourceId: user.id });
 }

@@ -39,6 +39,24 @@ export function oneTimePasswordEmail(org: Organisation, userId: string, email: s
   };
 }
 
+/**
+ * SPEC §6.2: a locked account is told to the user by e-mail, never to whoever typed the wrong
+ * passwords (they hear what every failed sign-in hears).
+ */
+export function lockoutEmail(org: Organisation, userId: string, email: string, failures: number, lockedUntil: Date): OutgoingMessage {
+  return {
+    orgId: org.id,
+    userId,
+    channel: 'email',
+    recipient: email,
+    subject: 'Ditt konto i Mina tjänster är låst',
+    body:
+      `Hej!\r\n\r\nNågon har försökt logga in på ditt konto i Mina tjänster (${org.name}) med fel lösenord ${failures} gånger i rad. ` +
+      `Kontot är därför låst till ${lockedUntil.toISOString().slice(0, 16).replace('T', ' ')} UTC.\r\n\r\n` +
+      'Var det du kan du logga in igen när tiden har gått. Var det inte du, kontakta din behörighetsadministratör.\r\n',
+  };
+}
+
 export function displayNameOf(userName: string, data: Record<string, unknown>): string {
   const name = data.name as { givenName?: string; familyName?: string; formatted?: string } | undefined;
   const full = name?.formatted ?? [name?.givenName, name?.familyName].filter(Boolean).join(' ');

@@ -19,3 +19,12 @@ export function generateOneTimePassword(length = OTP_LENGTH): string {
   }
   return out;
 }
+
+/**
+ * Whether `candidate` has the form every issued one-time password has. Sign-in checks a candidate
+ * against the user's one-time password only when it has this form; the form is the caller's own
+ * input, so what that check costs tells nothing about the user.
+ */
+export function couldBeOneTimePassword(candidate: string): boolean {
+  return candidate.length === OTP_LENGTH && [...candidate].every((c) => OTP_ALPHABET.includes(c));
+}

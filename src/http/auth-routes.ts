@@ -6,6 +6,9 @@ import { sendJson } from './respond.ts';
 import { badRequest, forbidden } from '../scim/scim-error.ts';
 import { isObject } from '../scim/resource-input.ts';
 import { changePassword, forgotPassword, login, logout, type SessionSettings } from '../domain/sign-in.ts';
+import type { AuthRequest } from '../domain/sign-in-attempt.ts';
+import { scryptHasher } from '../domain/password-hash.ts';
+import { clientAddressLimit } from './middleware/rate-limit.ts';
 
 function strings(body: unknown, required: string[], optional: string[] = []): Record<string, string | undefined> {
   if (!isObject(body)) throw badRequest('the body must be a JSON object', 'invalidSyntax');
@@ -23,10 +26,15 @@ function strings(body: unknown, required: string[], optional: string[] = []): Re
 export function authRoutes(deps: AppDeps, settings: SessionSettings, requireSession: Koa.Middleware<AppState>): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/auth' });
   const limit = 16 * 1024;
+  const hasher = deps.hasher ?? scryptHasher;
+  const authRequest = (ctx: AppContext): AuthRequest => ({ db: deps.db, hasher, now: deps.now(), requestId: ctx.state.requestId });
+  router.use(clientAddressLimit(deps.config.authRateLimitPerMinute, deps.config.authRateLimitBurst, deps.now));
 
   router.post('/login', async (ctx: AppContext) => {
     const body = strings(await readJson(ctx, limit), ['userName', 'password']);
-    const result = await login(deps.db, body.userName!, body.password!, deps.now(), settings, ctx.state.requestId);
+    const result = await login(authRequest(ctx), body.userName!, body.password!, settings);
+    // RFC 9111 §5.2.2.5: a session token is never stored by a cache on the way (SPEC §6.2).
+    ctx.set('Cache-Control', 'no-store');
     sendJson(ctx, 200, {
       token: result.token,
       tokenType: 'Bearer',
@@ -42,13 +50,13 @@ export function authRoutes(deps: AppDeps, settings: SessionSettings, requireSess
     if ((body.currentPassword === undefined) === (body.oneTimePassword === undefined)) {
       throw badRequest('give either currentPassword or oneTimePassword', 'invalidValue');
     }
-    await changePassword(deps.db, body as { userName: string; newPassword: string; currentPassword?: string; oneTimePassword?: string }, deps.now(), ctx.state.requestId);
+    await changePassword(authRequest(ctx), body as { userName: string; newPassword: string; currentPassword?: string; oneTimePassword?: string });
     ctx.status = 204;
   });
 
   router.post('/forgot', async (ctx: AppContext) => {
     const body = strings(await readJson(ctx, limit), ['userName']);
-    await forgotPassword(deps.db, body.userName!, deps.now(), ctx.state.requestId);
+    await forgotPassword(authRequest(ctx), body.userName!);
     sendJson(ctx, 202, { status: 'Om användaren finns och har en e-postadress skickas ett nytt engångslösenord.' });
   });
 

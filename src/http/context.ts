@@ -6,6 +6,7 @@ import type { SigningKey } from '../auth/signing-key.ts';
 import type { Principal } from '../auth/tokens.ts';
 import { TtlCache } from '../auth/ttl-cache.ts';
 import type { Organisation } from '../domain/organisations.ts';
+import type { PasswordHasher } from '../domain/password-hash.ts';
 
 /**
  * Short-lived caches of what almost every request reads. Operator writes in this process clear
@@ -25,6 +26,8 @@ export interface AppDeps {
   log: Logger;
   now: () => Date;
   caches?: AppCaches;
+  /** The slow hashing of sign-in; scrypt unless a test hands in one that counts. */
+  hasher?: PasswordHasher;
 }
 
 export function createCaches(ttlMs: number): AppCaches {

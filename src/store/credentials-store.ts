@@ -13,24 +13,31 @@ export interface CredentialRow {
   otp_expires_at: Date | null;
   failed_logins: number;
   locked_until: Date | null;
+  /** When POST /auth/forgot last sent this user a one-time password (SPEC §6.2: once per 15 minutes). */
+  forgot_sent_at: Date | null;
 }
 
-const COLUMNS = ['org_id', 'id', 'user_name', 'active', 'data', 'credential_status', 'password_hash', 'otp_hash', 'otp_expires_at', 'failed_logins', 'locked_until'];
+const COLUMNS = ['org_id', 'id', 'user_name', 'active', 'data', 'credential_status', 'password_hash', 'otp_hash', 'otp_expires_at', 'failed_logins', 'locked_until', 'forgot_sent_at'];
 
 /** The credential columns of users: kept apart from the SCIM user store, which never returns them. */
 export function credentialsStore(db: Knex) {
+  const find = async (orgId: string, userId: string, options: { lock?: boolean } = {}): Promise<CredentialRow | undefined> => {
+    if (!isUuid(userId)) return undefined;
+    const query = db('users').where({ org_id: orgId, id: userId }).first(COLUMNS);
+    return options.lock ? query.forUpdate() : query;
+  };
   return {
-    /** Finds a user by userName through the server-wide registry, case-insensitively. */
-    async byUserName(userName: string): Promise<CredentialRow | undefined> {
+    /**
+     * Finds a user by userName through the server-wide registry, case-insensitively; with `lock`,
+     * under a row lock until the caller's transaction ends.
+     */
+    async byUserName(userName: string, options: { lock?: boolean } = {}): Promise<CredentialRow | undefined> {
       const entry = await db('user_names').where({ lower_name: userName.toLowerCase() }).first('org_id', 'user_id');
       if (!entry) return undefined;
-      return db('users').where({ org_id: entry.org_id, id: entry.user_id }).forUpdate().first(COLUMNS);
+      return find(entry.org_id, entry.user_id, options);
     },
 
-    async find(orgId: string, userId: string): Promise<CredentialRow | undefined> {
-      if (!isUuid(userId)) return undefined;
-      return db('users').where({ org_id: orgId, id: userId }).first(COLUMNS);
-    },
+    find,
 
     /** Users among `ids` who have never been issued credentials (SPEC §3.4: the first grant issues them). */
     async withoutCredentials(orgId: string, ids: string[]): Promise<CredentialRow[]> {
@@ -50,6 +57,11 @@ export function credentialsStore(db: Knex) {
         .where({ 'm.org_id': orgId, 'm.user_id': userId, 'g.service_code': serviceCode })
         .first('m.user_id');
       return Boolean(row);
+    },
+
+    /** SPEC §3.4: a user who is a member of no group holds no service and is sent nothing. */
+    async holdsAnyService(orgId: string, userId: string): Promise<boolean> {
+      return Boolean(await db('memberships').where({ org_id: orgId, user_id: userId }).first('user_id'));
     },
   };
 }

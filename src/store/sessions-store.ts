@@ -47,8 +47,14 @@ export function sessionsStore(db: Knex) {
       await db('sessions').where({ org_id: session.org_id, id: session.id }).whereNull('ended_at').update({ ended_at: now });
     },
 
+    /** Ends every open session of a user; an ended session never comes back (SPEC §6.2). */
     async endAllOf(orgId: string, userId: string, now: Date): Promise<void> {
       await db('sessions').where({ org_id: orgId, user_id: userId }).whereNull('ended_at').update({ ended_at: now });
+    },
+
+    /** Ends every open session in an organisation, when it is deactivated. */
+    async endAllIn(orgId: string, now: Date): Promise<void> {
+      await db('sessions').where({ org_id: orgId }).whereNull('ended_at').update({ ended_at: now });
     },
   };
 }

@@ -15,7 +15,8 @@ describe('credentials and sign-in (SPEC §3.4, §6.2)', () => {
   let second: string;
 
   before(async () => {
-    t = await createTestApp();
+    // Every request here comes from one address; the per-address limit has its own tests.
+    t = await createTestApp({ authRateLimitPerMinute: 0 });
     const org = await t.createOrg({ name: 'Inloggningsskolan', schoolForm: 'hogskola', postalAddress: 'Box 1, 111 11 Skolstad' });
     admin = await scimClient(t, org.id, 'admin');
     group = await admin.groupId('studietider-och-utbildningar');
@@ -131,9 +132,18 @@ describe('credentials and sign-in (SPEC §3.4, §6.2)', () => {
     t.clock.now = start;
     try {
       for (let i = 0; i < 5; i++) assert.equal((await post('/auth/login', { userName: 'last@skola.se', password: `Fel${i}` })).status, 401);
+      // A wrong password reads as any failed sign-in, an unknown name's included (SPEC §6.2) ...
+      const unknown = await post('/auth/login', { userName: 'finns.inte@skola.se', password: 'Fel5' });
+      const wrong = await post('/auth/login', { userName: 'last@skola.se', password: 'Fel5' });
+      assert.equal(wrong.status, 401);
+      assert.deepEqual(wrong.body, unknown.body);
+      assert.equal(wrong.body.detail, 'Fel användarnamn eller lösenord.');
+      // ... the lock is told to whoever gives the right password, and to the user by e-mail.
       const locked = await post('/auth/login', { userName: 'last@skola.se', password: 'Korrekt123' });
       assert.equal(locked.status, 401);
-      assert.match(locked.body.detail, /låst/);
+      assert.match(locked.body.detail, /Kontot är låst/);
+      const lockMail = (await outbox(user.id)).filter((m: { subject: string }) => /låst/.test(m.subject));
+      assert.equal(lockMail.length, 1);
       assert.equal((await admin.get(`/Users/${user.id}`)).body[IDM_USER].credentialStatus, 'locked');
       t.clock.now = new Date(start.getTime() + 16 * 60_000);
       const after = await post('/auth/login', { userName: 'last@skola.se', password: 'Korrekt123' });
@@ -168,7 +178,7 @@ describe('credentials and sign-in (SPEC §3.4, §6.2)', () => {
     assert.equal((await post('/api/v1/users/not-a-uuid/one-time-password', {}, admin.token)).status, 404);
   });
 
-  it('POST /auth/forgot answers 202 whether or not the user exists, and e-mails only a real, active user', async () => {
+  it('POST /auth/forgot answers 202 whether or not the user exists, and e-mails only a real, active user with a service', async () => {
     const user = await newUser('glomsk@skola.se');
     await grant(group, user.id);
     const before = (await outbox(user.id)).length;

@@ -4,6 +4,7 @@ import pino from 'pino';
 import supertest from 'supertest';
 import { exportJWK, generateKeyPair } from 'jose';
 import { buildApp, TOKEN_LEEWAY_SECONDS } from '../../src/app.ts';
+import type { AppDeps } from '../../src/http/context.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { readSigningKey, type SigningKey } from '../../src/auth/signing-key.ts';
 import { signToken, type Role } from '../../src/auth/tokens.ts';
@@ -21,6 +22,8 @@ export async function generateJwk(): Promise<string> {
 export interface TestApp {
   request: ReturnType<typeof supertest.agent> extends infer _T ? supertest.Agent : never;
   http: () => supertest.Agent;
+  /** The app's request handler, for a test that serves it on a socket of its own. */
+  callback: ReturnType<ReturnType<typeof buildApp>['callback']>;
   testDb: TestDb;
   key: SigningKey;
   config: Config;
@@ -33,7 +36,8 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+/** `deps` replaces parts the app is built from, e.g. a password hasher that counts its calls. */
+export async function createTestApp(overrides: Partial<Config> = {}, deps: Pick<AppDeps, 'hasher'> = {}): Promise<TestApp> {
   const testDb = await createTestDb();
   const jwk = await generateJwk();
   const config: Config = { ...loadConfig({}), signingKey: jwk, ...overrides };
@@ -59,7 +63,7 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
       clock.now = value;
     },
   };
-  const app = buildApp({ db: testDb.db, config, key, log, now });
+  const app = buildApp({ db: testDb.db, config, key, log, now, ...deps });
   const server = app.callback();
   const http = () => supertest.agent(server);
   const settings = { issuer: config.issuer, audience: config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS };
@@ -77,6 +81,7 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
   return {
     request: http(),
     http,
+    callback: server,
     testDb,
     key,
     config,
