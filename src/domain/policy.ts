@@ -17,6 +17,7 @@ export const RULES = {
   adminGroup: 'admin-group-needs-declaration',
   catalogOwnsGroups: 'catalog-owns-groups',
   adminPassword: 'admins-do-not-set-passwords',
+  adminsOwnPassword: 'admin-passwords-by-operator-only',
 } as const;
 
 export function mayDeleteUser(principal: Principal): Decision {
@@ -75,12 +76,29 @@ export function mayChangeCatalogGroup(): Decision {
   };
 }
 
-export function mayWritePassword(principal: Principal): Decision {
-  if (principal.role !== 'admin') return ALLOW;
+/**
+ * A SCIM `password` write (SPEC §3.4). An admin sets no one's password. The password of an admin
+ * (a member of behorighetsadministrator) is written only by an operator, or by the admin through
+ * /auth: a provisioner that could set it could sign in as the admin and reach what its own token
+ * may not.
+ */
+export function mayWritePassword(principal: Principal, target: { isAdmin: boolean }): Decision {
+  if (principal.role === 'operator') return ALLOW;
+  if (principal.role === 'admin') {
+    return {
+      allowed: false,
+      status: 403,
+      rule: RULES.adminPassword,
+      detail: 'En behörighetsadministratör sätter inte andras lösenord. Beställ ett engångslösenord till användaren i stället.',
+    };
+  }
+  if (!target.isAdmin) return ALLOW;
   return {
     allowed: false,
     status: 403,
-    rule: RULES.adminPassword,
-    detail: 'En behörighetsadministratör sätter inte andras lösenord. Beställ ett engångslösenord till användaren i stället.',
+    rule: RULES.adminsOwnPassword,
+    detail:
+      'Lösenordet för en behörighetsadministratör kan inte sättas här. Administratören byter det själv ' +
+      '(Ändra eller beställ nytt lösenord), eller så gör CSN det.',
   };
 }

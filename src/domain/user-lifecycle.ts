@@ -3,15 +3,21 @@ import type { GroupRow } from '../store/groups-store.ts';
 import type { TenantRequest } from './tenant-request.ts';
 import { followActiveChange } from './terminations.ts';
 import { issueOnFirstGrant, type PreparedPasswords } from './credentials.ts';
+import { sessionsStore } from '../store/sessions-store.ts';
 
 /**
  * What follows from a user write or a membership change besides the rows themselves: termination
  * requests when an admin or provisioner deactivates a user (SPEC §3.3), credentials on a first
- * grant (§3.4). Kept apart so single requests, Bulk and the operator API share it.
+ * grant (§3.4), the end of the user's sessions (§6.2). Kept apart so single requests, Bulk and the
+ * operator API share it.
  */
 export const userLifecycle = {
-  async afterWrite(tx: TenantRequest, before: UserRow | undefined, after: UserRow): Promise<void> {
+  async afterWrite(tx: TenantRequest, before: UserRow | undefined, after: UserRow, written: { passwordSet: boolean } = { passwordSet: false }): Promise<void> {
     await followActiveChange(tx, before, after);
+    // SPEC §6.2: a new password or a deactivation ends every session; they are ended, not
+    // suspended, so reactivating the user brings none back.
+    const deactivated = before?.active === true && !after.active;
+    if (written.passwordSet || deactivated) await sessionsStore(tx.db).endAllOf(tx.org.id, after.id, tx.now);
   },
 
   /** SPEC §3.4: a user's first grant of any group issues credentials, in the same transaction. */

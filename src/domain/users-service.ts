@@ -5,6 +5,8 @@ import { etagOf, type Membership } from '../scim/render.ts';
 import type { NewUser, UserRow, UserWrite } from '../store/users-store.ts';
 import { mayDeleteUser, mayWritePassword } from './policy.ts';
 import { hashPassword } from './password-hash.ts';
+import { credentialsStore } from '../store/credentials-store.ts';
+import { ADMIN_SERVICE } from './services.ts';
 import { describePasswordProblems, passwordProblems } from './password-policy.ts';
 import { checkIfMatch } from './versioning.ts';
 import { actorOf, audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
@@ -59,10 +61,14 @@ export async function getUser(req: TenantRequest, id: string): Promise<StoredUse
   return { row, memberships };
 }
 
-/** SPEC §3.4: who may write a password, and the one policy every password must meet. */
-async function checkPassword(req: TenantRequest, password: string | undefined, userName: string): Promise<string | undefined> {
+/**
+ * SPEC §3.4: who may write a password, and the one policy every password must meet. `userId` is
+ * the user written to; a user being created is a member of nothing, so never an admin.
+ */
+async function checkPassword(req: TenantRequest, password: string | undefined, userName: string, userId?: string): Promise<string | undefined> {
   if (password === undefined) return undefined;
-  const refused = refusal(mayWritePassword(req.principal));
+  const isAdmin = userId !== undefined && (await credentialsStore(req.db).isMemberOfService(req.org.id, userId, ADMIN_SERVICE));
+  const refused = refusal(mayWritePassword(req.principal, { isAdmin }));
   if (refused) throw refused;
   const problems = passwordProblems(password, userName);
   if (problems.length) throw badRequest(describePasswordProblems(problems), 'invalidValue');
@@ -134,13 +140,13 @@ export async function modifyUser(req: TenantRequest, id: string, change: (curren
 async function writeUser(tx: TenantRequest, current: UserRow, resource: CanonicalResource): Promise<StoredUser> {
   const { users } = storesFor(tx);
   const { write, password } = toWrite(resource, current);
-  const passwordHash = await checkPassword(tx, password, write.userName);
+  const passwordHash = await checkPassword(tx, password, write.userName, current.id);
   const before = canonicalOf(current);
   const row = await users.update(current, write, tx.now);
   if (passwordHash) await users.setPasswordHash(row.id, passwordHash, tx.now);
   const changes = diffResources(before, { ...canonicalOf(row), ...(password !== undefined ? { password } : {}) });
   await audit(tx, { action: 'user.update', resourceType: 'User', resourceId: row.id, changes });
-  await userLifecycle.afterWrite(tx, current, row);
+  await userLifecycle.afterWrite(tx, current, row, { passwordSet: passwordHash !== undefined });
   return withMemberships(tx, row);
 }
 

@@ -6,6 +6,7 @@ import { ScimError, notFound } from '../../scim/scim-error.ts';
 import { checkOrganisation, organisationToJson, parseOrganisationChanges } from '../../domain/organisations.ts';
 import { organisationsStore } from '../../store/organisations-store.ts';
 import { auditStore } from '../../store/audit-store.ts';
+import { sessionsStore } from '../../store/sessions-store.ts';
 import { actorOf } from './actor.ts';
 
 export function organisationsRoutes(deps: AppDeps): Router<AppState> {
@@ -66,6 +67,8 @@ export function organisationsRoutes(deps: AppDeps): Router<AppState> {
       }
       checkOrganisation({ ...current, ...changes });
       const after = (await store.update(before.id, changes, now))!;
+      // SPEC §6.2: deactivating the organisation ends its users' sessions for good.
+      if (before.active && !after.active) await sessionsStore(trx).endAllIn(before.id, now);
       const diff: Record<string, { before: unknown; after: unknown }> = {};
       for (const key of Object.keys(changes) as (keyof typeof changes)[]) {
         if (before[key] !== after[key]) diff[key] = { before: before[key], after: after[key] };
