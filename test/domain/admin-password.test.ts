@@ -21,7 +21,7 @@ describe('writing the password of an admin', () => {
   let target: { id: string; userName: string };
 
   before(async () => {
-    t = await createTestApp({ authRateLimitPerMinute: 0 });
+    t = await createTestApp();
     const org = await t.createOrg({ name: 'Adminskolan', schoolForm: 'hogskola' });
     provisioner = await scimClient(t, org.id, 'provisioner');
     admin = await scimClient(t, org.id, 'admin');
