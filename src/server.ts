@@ -5,6 +5,7 @@ import { openDb, migrate, type Db } from './store/db.ts';
 import { loadOrCreateSigningKey } from './auth/signing-key.ts';
 import { buildApp } from './app.ts';
 import { OutboxWorker } from './delivery/outbox-worker.ts';
+import { refuseConnect } from './http/connect-refusal.ts';
 import path from 'node:path';
 
 export interface RunningServer {
@@ -25,6 +26,7 @@ export async function startServer(config: Config, log = pino({ level: config.log
   const worker = config.smtpUrl ? new OutboxWorker(db, log, { smtpUrl: config.smtpUrl, from: config.smtpFrom }) : undefined;
   worker?.start();
   const server = http.createServer(app.callback());
+  server.on('connect', refuseConnect(log));
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
