@@ -13,7 +13,7 @@ process.once('exit', () => {
   for (const child of living) child.kill('SIGKILL');
 });
 
-/** Seconds a stopped child gets to exit on SIGTERM before it is killed. */
+/** How long a stopped child gets to exit on SIGTERM before it is killed. */
 const STOP_GRACE_MS = 60_000;
 
 export interface Child {
@@ -26,8 +26,8 @@ export interface Child {
   waitForOutput: (pattern: RegExp, what: string, timeoutMs?: number) => Promise<RegExpMatchArray>;
   /** Waits for the child to exit by itself; fails after `timeoutMs`. */
   waitForExit: (timeoutMs?: number) => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** SIGTERM, then SIGKILL if it is still running after a grace period; resolves once it has exited. */
-  stop: () => Promise<void>;
+  /** SIGTERM, then SIGKILL if it is still running after `graceMs`; resolves once it has exited. */
+  stop: (graceMs?: number) => Promise<void>;
 }
 
 export function spawnChild(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Child {
@@ -62,11 +62,11 @@ export function spawnChild(command: string, args: string[], options: { env?: Nod
       return match!;
     },
     waitForExit,
-    async stop() {
+    async stop(graceMs = STOP_GRACE_MS) {
       if (exit) return;
       child.kill('SIGTERM');
       try {
-        await waitForExit(STOP_GRACE_MS);
+        await waitForExit(graceMs);
       } catch {
         child.kill('SIGKILL');
         await waitForExit();
