@@ -7,18 +7,36 @@ import net from 'node:net';
 
 export const procNetTcpAvailable = fs.existsSync('/proc/net/tcp');
 
-/** Bytes not yet read by the server on each of its connections, by the client's port. */
-export function unreadByServer(serverPort: number): Map<number, number> {
-  const unread = new Map<number, number>();
+interface TcpRow {
+  localPort: number;
+  remotePort: number;
+  /** Sent and not yet acknowledged by the other end. */
+  unacknowledged: number;
+  /** Arrived and not yet read by the process. */
+  unread: number;
+}
+
+/** The established TCP connections on 127.0.0.1 (a connection still in an accept queue is one). */
+function tcpRows(): TcpRow[] {
+  const rows: TcpRow[] = [];
   for (const line of fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
-    if (fields.length < 5) continue;
-    const [, local, remote, state, queues] = fields;
-    // 01 = ESTABLISHED; also true of a connection still waiting in the accept queue.
-    if (state !== '01' || parseInt(local.split(':')[1], 16) !== serverPort) continue;
-    unread.set(parseInt(remote.split(':')[1], 16), parseInt(queues.split(':')[1], 16));
+    // 01 = ESTABLISHED
+    if (fields.length < 5 || fields[3] !== '01') continue;
+    const [tx, rx] = fields[4].split(':').map((n) => parseInt(n, 16));
+    rows.push({ localPort: parseInt(fields[1].split(':')[1], 16), remotePort: parseInt(fields[2].split(':')[1], 16), unacknowledged: tx, unread: rx });
   }
-  return unread;
+  return rows;
+}
+
+/** Bytes not yet read by the server on each of its connections, by the client's port. */
+export function unreadByServer(serverPort: number): Map<number, number> {
+  return new Map(tcpRows().filter((r) => r.localPort === serverPort).map((r) => [r.remotePort, r.unread]));
+}
+
+/** Bytes our side of each connection to the server has sent that the server's host has not yet acknowledged. */
+export function unacknowledgedToServer(serverPort: number): Map<number, number> {
+  return new Map(tcpRows().filter((r) => r.remotePort === serverPort).map((r) => [r.localPort, r.unacknowledged]));
 }
 
 export interface Answer {

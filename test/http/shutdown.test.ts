@@ -15,7 +15,7 @@ import { generateJwk } from '../helpers/test-app.ts';
 import { createTestDb, type TestDb } from '../helpers/test-db.ts';
 import { spawnServer } from '../helpers/child-process.ts';
 import { PATIENCE_MS, waitUntil, waitUntilBlocking } from '../helpers/wait.ts';
-import { connect, expectRefused, jsonRequest, procNetTcpAvailable, unreadByServer, type Answer, type Connection } from '../helpers/tcp.ts';
+import { connect, expectRefused, jsonRequest, procNetTcpAvailable, unacknowledgedToServer, unreadByServer, type Answer, type Connection } from '../helpers/tcp.ts';
 
 // Issue 10, item 8: a shutdown answers every request whose bytes reached the server before it
 // began, with Connection: close, and refuses only connections made afterwards. Nothing here is
@@ -46,9 +46,11 @@ async function holdRequests(port: number, token: string, label: string): Promise
     connection.socket.write(bytes.slice(0, cut));
     held.push({ ...connection, rest: bytes.slice(cut), path: '/admin/v1/organisations', name: body.name });
   }
+  // Arrived (acknowledged by the server's host) and read (no longer in its socket buffer).
   await waitUntil(() => {
+    const unacknowledged = unacknowledgedToServer(port);
     const unread = unreadByServer(port);
-    return held.every((h) => unread.get(h.localPort) === 0);
+    return held.every((h) => unacknowledged.get(h.localPort) === 0 && unread.get(h.localPort) === 0);
   }, 'the server to read the first half of every held request');
   return held;
 }
