@@ -6,6 +6,7 @@ import { accessLog } from './http/middleware/access-log.ts';
 import { errorHandler } from './http/middleware/errors.ts';
 import { authenticate, requireRole } from './http/middleware/authenticate.ts';
 import { rateLimit } from './http/middleware/rate-limit.ts';
+import { implementedMethods, methodRefusal, refuseUnimplementedMethods } from './http/middleware/methods.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { organisationsRoutes } from './http/admin/organisations-routes.ts';
 import { tokensRoutes } from './http/admin/tokens-routes.ts';
@@ -69,11 +70,12 @@ export function buildApp(given: AppDeps): Koa<AppState> {
   });
   app.use(accessLog(deps.log));
   app.use(errorHandler(deps.log));
+  app.use(refuseUnimplementedMethods(implementedMethods(routers)));
   for (const router of routers) {
     app.use(router.routes());
-    app.use(router.allowedMethods({ throw: true, methodNotAllowed: () => new ScimError(405, 'method not allowed on this resource') }));
+    app.use(methodRefusal(router));
   }
-  // Not thrown: the routers' allowedMethods, further up the chain, turn a 404 into 405 when the
+  // Not thrown: the routers' methodRefusal, further up the chain, turns a 404 into 405 when the
   // path exists with another method.
   app.use((ctx) => {
     const error = new ScimError(404, `no resource at ${ctx.path}`);

@@ -5,6 +5,8 @@ import { openDb, migrate, type Db } from './store/db.ts';
 import { loadOrCreateSigningKey } from './auth/signing-key.ts';
 import { buildApp } from './app.ts';
 import { OutboxWorker } from './delivery/outbox-worker.ts';
+import { closeGracefully, trackRequests } from './http/draining.ts';
+import { refuseConnect } from './http/connect-refusal.ts';
 import path from 'node:path';
 
 export interface RunningServer {
@@ -24,7 +26,9 @@ export async function startServer(config: Config, log = pino({ level: config.log
   // Without SMTP_URL messages wait in the outbox for the operators (idm outbox).
   const worker = config.smtpUrl ? new OutboxWorker(db, log, { smtpUrl: config.smtpUrl, from: config.smtpFrom }) : undefined;
   worker?.start();
-  const server = http.createServer(app.callback());
+  const requests = trackRequests(app.callback());
+  const server = http.createServer(requests.listener);
+  server.on('connect', refuseConnect(log));
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -37,13 +41,10 @@ export async function startServer(config: Config, log = pino({ level: config.log
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    // Stop accepting, let in-flight requests finish (bounded by the grace period), then close the database.
+    // Answer every request already received, stop accepting (bounded by the grace period), then
+    // close the database.
     stopping ??= (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
-      await closed;
-      clearTimeout(timer);
+      await closeGracefully(server, requests, config.shutdownGraceMs, log);
       await worker?.stop();
       await db.destroy();
       log.info('stopped');

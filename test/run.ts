@@ -14,6 +14,10 @@ function find(dir: string): string[] {
   });
 }
 
+// A test that hangs fails after this long instead of holding the run (node sets no limit). It is
+// generous, for a machine busy with other work; a test that needs longer says so itself.
+const PER_TEST_TIMEOUT_MS = 10 * 60_000;
+
 const only = process.argv.slice(2);
 const files = only.length ? only : find('test').sort();
 // Every test app's log lines and every secret the tests use are collected here, then checked
@@ -21,7 +25,7 @@ const files = only.length ? only : find('test').sort();
 const artifacts = fs.mkdtempSync(path.join(os.tmpdir(), 'idm-test-'));
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${PER_TEST_TIMEOUT_MS}`, '--test-reporter=spec', ...files],
   { stdio: 'inherit', env: { ...process.env, IDM_TEST_ARTIFACTS: artifacts } },
 );
 const { secrets, lines, leaks } = findLeaks(artifacts);

@@ -18,6 +18,8 @@ export function freePort(): Promise<number> {
   });
 }
 
+const READY_WITHIN_MS = 5 * 60_000;
+
 export interface NodeProcess {
   /** The pid of the node process itself (started as `node --import tsx FILE`, no wrapper). */
   pid: number;
@@ -53,7 +55,8 @@ export async function startNode(script: string, env: NodeJS.ProcessEnv, logFile:
     await exitedPromise;
     clearTimeout(timer);
   };
-  const deadline = Date.now() + 60_000;
+  // Generous: a busy machine (a test run beside other work) starts a node process slowly.
+  const deadline = Date.now() + READY_WITHIN_MS;
   for (;;) {
     if (exited !== undefined) throw new Error(`${script} exited (${exited}) before it was ready; see ${logFile}:\n${tail(logFile)}`);
     try {
@@ -65,7 +68,7 @@ export async function startNode(script: string, env: NodeJS.ProcessEnv, logFile:
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`${script} was not ready within 60 s; see ${logFile}:\n${tail(logFile)}`);
+      throw new Error(`${script} was not ready within ${READY_WITHIN_MS / 1000} s; see ${logFile}:\n${tail(logFile)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -1,13 +1,15 @@
 import getRawBody from 'raw-body';
 import type { AppContext } from './context.ts';
 import { ScimError, badRequest } from '../scim/scim-error.ts';
+import { MAX_JSON_DEPTH, scanJsonText } from './json-text.ts';
 
 const JSON_TYPES = ['application/scim+json', 'application/json'];
 
 /**
  * Reads and parses a JSON request body. RFC 7644 §3.1: clients send application/scim+json, and
  * application/json is accepted as well; anything else is 415. The size limit is enforced while
- * reading, so an oversized body is refused without being buffered whole.
+ * reading, so an oversized body is refused without being buffered whole. The nesting depth is
+ * checked on the text before parsing (SPEC §5.4), so no deep structure is ever built or walked.
  */
 export async function readJson(ctx: AppContext, limitBytes: number): Promise<unknown> {
   const type = (ctx.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
@@ -26,6 +28,8 @@ export async function readJson(ctx: AppContext, limitBytes: number): Promise<unk
     throw badRequest('the request body could not be read', 'invalidSyntax');
   }
   if (text.trim() === '') throw badRequest('the request body is empty', 'invalidSyntax');
+  const shape = scanJsonText(text);
+  if (shape.tooDeep) throw badRequest(`the body nests arrays and objects deeper than the limit of ${MAX_JSON_DEPTH} levels`, 'invalidSyntax');
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -33,15 +37,8 @@ export async function readJson(ctx: AppContext, limitBytes: number): Promise<unk
     throw badRequest(`the body is not valid JSON: ${(err as Error).message}`, 'invalidSyntax');
   }
   // PostgreSQL stores no U+0000 in text or jsonb; refuse it here, by name, for every endpoint.
-  if (text.includes('\\u0000') && containsNul(body)) throw badRequest('strings may not contain the character U+0000', 'invalidValue');
+  if (shape.hasNul) throw badRequest('strings may not contain the character U+0000', 'invalidValue');
   return body;
-}
-
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\0');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\0') || containsNul(v));
-  return false;
 }
 
 function tooLarge(limitBytes: number): ScimError {

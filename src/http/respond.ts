@@ -1,6 +1,9 @@
 import type { AppContext } from './context.ts';
 
-export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+// RFC 7644 §8.1 registers application/scim+json without parameters, and clients that compare
+// the header refuse anything else; JSON is UTF-8 by definition (RFC 8259 §8.1). Koa keeps a
+// +json type as it is given, so no charset is added on the way out.
+export const SCIM_CONTENT_TYPE = 'application/scim+json';
 
 export function sendScim(ctx: AppContext, status: number, body: unknown, headers: Record<string, string> = {}): void {
   ctx.status = status;

@@ -1,14 +1,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningServer } from '../../src/server.ts';
 import { IDM, startCliServer, type CliServer } from '../helpers/cli-server.ts';
-
-const run = promisify(execFile);
+import { runFile, spawnServer } from '../helpers/child-process.ts';
 
 describe('idm against a running server', () => {
   let dataDir: string;
@@ -78,7 +75,7 @@ describe('idm against a running server', () => {
 
   it('says clearly when the server is not running', async () => {
     await assert.rejects(
-      run(process.execPath, [IDM, 'org', 'list'], { env: { ...env, IDM_URL: 'http://127.0.0.1:9' } }),
+      runFile(process.execPath, [IDM, 'org', 'list'], { env: { ...env, IDM_URL: 'http://127.0.0.1:9' } }),
       (err: { stderr: string }) => /not running at http:\/\/127\.0\.0\.1:9/.test(err.stderr),
     );
   });
@@ -86,31 +83,25 @@ describe('idm against a running server', () => {
   it('says clearly when the signing key is missing', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'idm-nokey-'));
     await assert.rejects(
-      run(process.execPath, [IDM, 'org', 'list'], { env: { ...env, DATA_DIR: empty } }),
+      runFile(process.execPath, [IDM, 'org', 'list'], { env: { ...env, DATA_DIR: empty } }),
       (err: { stderr: string }) => /no signing key/.test(err.stderr),
     );
   });
 
   it('stops on SIGTERM: stops listening, closes the database and exits 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      env: { ...env, PORT: '0', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'idm-sig-')), DATABASE_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
-      child.stdout.on('data', () => {
-        if (output.includes('"listening"')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    assert.equal(await exit, 0, output);
-    assert.match(output, /"stopped"/);
+    // On the database of the run: the test's PostgreSQL database, or an embedded one of its own.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idm-sig-'));
+    const { child, url } = await spawnServer({ ...env, DATA_DIR: dir });
+    try {
+      assert.equal((await fetch(`${url}/readyz`)).status, 200);
+      process.kill(child.pid, 'SIGTERM');
+      const exit = await child.waitForExit();
+      assert.equal(exit.code, 0, child.output());
+      assert.match(child.output(), /"stopped"/);
+      await assert.rejects(fetch(`${url}/healthz`), 'no longer listening');
+    } finally {
+      await child.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,8 +5,8 @@ import pino from 'pino';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createTestDb, type TestDb } from './test-db.ts';
+import { runFile } from './child-process.ts';
 
-const run = promisify(execFile);
 export const IDM = path.resolve('bin/idm.js');
 
 /** A real server for `idm` to talk to: on a throwaway PostgreSQL database when DATABASE_URL is set. */
@@ -36,7 +34,7 @@ export async function startCliServer(operator: string): Promise<CliServer> {
     server,
     dataDir,
     env,
-    idm: (...args) => run(process.execPath, [IDM, ...args], { env }),
+    idm: (...args) => runFile(process.execPath, [IDM, ...args], { env }),
     stop: async () => {
       await server.stop();
       if (testDb) await testDb.drop().catch(() => undefined);

@@ -154,12 +154,12 @@ describe('parseFilter — errors are 400 invalidFilter', () => {
     rejects('userName eq "abc" "def"', /"def"/);
   });
 
-  it('refuses unterminated strings and raw control characters, quickly', () => {
+  it('refuses unterminated strings and raw control characters', () => {
     rejects('userName eq "abc', /no closing quote/);
-    const start = Date.now();
+    // A parser that backtracked catastrophically would not finish this one (2^60 paths); the
+    // run's per-test timeout catches that, without timing the test on a busy machine.
     rejects(`userName eq "${'\n'.repeat(60)}\\\n`, /no closing quote|not a valid JSON string/);
     rejects('title eq "a\nb"', /not a valid JSON string/);
-    assert.ok(Date.now() - start < 200, 'no catastrophic backtracking');
   });
 
   it('reads Entra’s attr[filter].sub op value as one element satisfying both', () => {
