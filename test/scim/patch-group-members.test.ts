@@ -8,7 +8,9 @@ import { assertScimError } from '../helpers/assert-scim.ts';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const IDM_GROUP = 'urn:identity-manager:params:scim:schemas:extension:2.0:Group';
 
-const plan = (...Operations: unknown[]) => planGroupPatch(parsePatchRequest('Group', { schemas: [PATCH_OP], Operations }));
+/** The id of the group the requests are sent to. */
+const GROUP_ID = 'abf4dd94';
+const plan = (...Operations: unknown[]) => planGroupPatch(parsePatchRequest('Group', { schemas: [PATCH_OP], Operations }, GROUP_ID));
 const members = (...ids: string[]) => ids.map((value) => ({ value }));
 
 

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePatchRequest, MAX_PATCH_OPERATIONS } from '../../src/scim/patch/parse.ts';
+import { parsePatchRequest } from '../../src/scim/patch/parse.ts';
+import { MAX_PATCH_OPERATIONS } from '../../src/scim/bounds.ts';
 import { coerceSimple } from '../../src/scim/patch/values.ts';
 import { MAX_STRING_LENGTH } from '../../src/scim/resource-input.ts';
 import type { AttributeDef } from '../../src/scim/schema-types.ts';
@@ -296,7 +297,7 @@ describe('parsePatchRequest — operations without path', () => {
     );
   });
   it('skips the resource’s own id and schemas (Okta sends id)', () => {
-    const ops = parsePatchRequest('Group', body({ op: 'replace', value: { id: 'abf4dd94', schemas: ['x'], displayName: 'Test SCIMv2' } }));
+    const ops = parsePatchRequest('Group', body({ op: 'replace', value: { id: 'abf4dd94', schemas: ['x'], displayName: 'Test SCIMv2' } }), 'abf4dd94');
     assert.deepEqual(
       ops.map((o) => o.path.attribute.name),
       ['displayName'],
