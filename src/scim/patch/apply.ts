@@ -14,7 +14,7 @@ import { schemaRegistry } from '../schema-registry.ts';
 import { pathKey, type AttributeDef, type ResourceTypeName } from '../schema-types.ts';
 import { seedFromValueFilter } from '../quirks/index.ts';
 import type { CanonicalResource, PatchOperation, PatchPath } from './types.ts';
-import { valueFilterMatcher } from './value-filter.ts';
+import { matchingValues } from './value-filter.ts';
 import { ValueIndexes, valueKey } from './value-index.ts';
 import { copyJson, isPlainObject } from './values.ts';
 
@@ -204,8 +204,7 @@ function elementsOperation(kind: PatchOperation['op'], target: Target): void {
   const elements = (Array.isArray(holder[attribute.name]) ? holder[attribute.name] : []) as Json[];
   // Values are changed in place or dropped here: their keys may change.
   target.indexes.forget(elements);
-  const matches = filter ? valueFilterMatcher(filter, attribute) : () => true;
-  const matched = elements.filter((e) => matches(e));
+  const matched = filter ? matchingValues(filter, attribute, elements) : elements.slice();
   holder[attribute.name] = elements;
   if (kind === 'remove') removeFromElements(target, elements, matched);
   else if (matched.length > 0) onePrimary(attribute, elements, writeElements(kind, target, elements, matched), target.label);

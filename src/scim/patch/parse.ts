@@ -18,7 +18,7 @@ import { comparisonsIn } from './value-filter.ts';
  * id of the resource the request is sent to: a path-less value may repeat it (Okta), never change it.
  */
 export function parsePatchRequest(type: ResourceTypeName, body: unknown, resourceId?: string): PatchOperation[] {
-  const request: RequestContext = { type, resourceId, bounds: new RequestBounds() };
+  const request: RequestContext = { type, resourceId, bounds: new RequestBounds(), paths: new Map() };
   const parsed: PatchOperation[] = [];
   for (const [index, raw] of operationsOf(body).entries()) parsed.push(...parseOperation(request, raw, index));
   return parsed;
@@ -28,6 +28,14 @@ interface RequestContext {
   type: ResourceTypeName;
   resourceId: string | undefined;
   bounds: RequestBounds;
+  /** Paths already resolved in this request: clients repeat them (`emails`, `members`) op after op. */
+  paths: Map<string, PatchPath>;
+}
+
+function pathOf(request: RequestContext, text: string): PatchPath {
+  let path = request.paths.get(text);
+  if (!path) request.paths.set(text, (path = parsePatchPath(request.type, text)));
+  return path;
 }
 
 /**
@@ -53,6 +61,7 @@ class RequestBounds {
 
 /** Reads a member of a message object; RFC 7643 §2.1: attribute names are case-insensitive. */
 function member(object: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(object, name)) return object[name];
   const key = Object.keys(object).find((k) => k.toLowerCase() === name.toLowerCase());
   return key === undefined ? undefined : object[key];
 }
@@ -83,9 +92,9 @@ function parseOperation(request: RequestContext, raw: unknown, index: number): P
     if (op === 'remove') throw badRequest(`Operations[${index}]: remove needs a path`, 'noTarget');
     return pathlessOperations(request, op, value);
   }
-  const extension = schemaRegistry().extensionSchema(type, path.trim());
+  const extension = /^\s*urn:/i.test(path) ? schemaRegistry().extensionSchema(type, path.trim()) : undefined;
   if (extension) return extensionOperations(request, op, extension.id, value);
-  return [operation(request, op, parsePatchPath(type, path), value)];
+  return [operation(request, op, pathOf(request, path), value)];
 }
 
 /**
@@ -100,7 +109,7 @@ function pathlessOperations(request: RequestContext, op: PatchOpName, value: unk
     const identity = resourceIdentityKey(key, inner, request.resourceId);
     if (identity === 'changes-id') throw badRequest(`Attribute 'id' is readOnly and cannot be changed`, 'mutability');
     if (identity === 'describes-resource') continue;
-    operations.push(operation(request, op, parsePatchPath(request.type, key), inner));
+    operations.push(operation(request, op, pathOf(request, key), inner));
   }
   return operations;
 }
@@ -116,7 +125,7 @@ function extensionOperations(request: RequestContext, op: PatchOpName, urn: stri
   }
   return schemaRegistry()
     .schema(urn)
-    .attributes.map((a) => operation(request, 'remove', parsePatchPath(request.type, `${urn}:${a.name}`), undefined));
+    .attributes.map((a) => operation(request, 'remove', pathOf(request, `${urn}:${a.name}`), undefined));
 }
 
 function operation(request: RequestContext, op: PatchOpName, path: PatchPath, raw: unknown): PatchOperation {
