@@ -42,25 +42,23 @@ class Parser {
 
   // Precedence, loosest first: or, and, not (RFC 7644 §3.4.2.2 table 4).
   private or(): Filter {
-    const first = this.and();
-    if (!this.isKeyword('or')) return first;
-    const filters = [first];
-    while (this.isKeyword('or')) {
-      this.advance();
-      filters.push(this.and());
-    }
-    return { op: 'or', filters };
+    return this.joined('or', () => this.and());
   }
 
   private and(): Filter {
-    const first = this.unary();
-    if (!this.isKeyword('and')) return first;
+    return this.joined('and', () => this.unary());
+  }
+
+  /** Operands joined by one logical operator, as one node with all of them (`a or b or c`). */
+  private joined(op: 'and' | 'or', operand: () => Filter): Filter {
+    const first = operand();
+    if (!this.isKeyword(op)) return first;
     const filters = [first];
-    while (this.isKeyword('and')) {
+    while (this.isKeyword(op)) {
       this.advance();
-      filters.push(this.unary());
+      filters.push(operand());
     }
-    return { op: 'and', filters };
+    return { op, filters };
   }
 
   private unary(): Filter {
