@@ -50,6 +50,7 @@ const SCENARIOS: [string, (ctx: BenchContext) => Promise<Row[]> | Row[]][] = [
   ['paging', scenarios.paging],
   ['csv', scenarios.usersCsv],
   ['group-patch', scenarios.groupPatch],
+  ['patch-bounds', scenarios.patchBounds],
   ['users-post', scenarios.usersPost],
   ['bulk', scenarios.bulk],
   ['import', scenarios.idmImport],

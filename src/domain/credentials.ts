@@ -54,8 +54,9 @@ const MAX_PREPARED = 100;
  * nothing but the hashing.
  */
 export async function prepareFirstGrants(req: TenantRequest, userIds: string[]): Promise<PreparedPasswords> {
+  if (userIds.length > MAX_PREPARED) return new Map();
   const ids = userIds.filter(isUuid);
-  if (ids.length === 0 || ids.length > MAX_PREPARED) return new Map();
+  if (ids.length === 0) return new Map();
   const first = await credentialsStore(req.db).withoutCredentials(req.org.id, ids);
   const withEmail = first.filter((u) => preferredEmail(u.data.emails));
   return new Map(await Promise.all(withEmail.map(async (u) => [u.id, await newOneTimePassword(req.now)] as const)));

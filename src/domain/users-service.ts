@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import type { CanonicalResource } from '../scim/resource-input.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { isObject, type CanonicalResource } from '../scim/resource-input.ts';
 import { ScimError, badRequest, conflict, notFound, refusal } from '../scim/scim-error.ts';
 import { etagOf, type Membership } from '../scim/render.ts';
 import type { NewUser, UserRow, UserWrite } from '../store/users-store.ts';
@@ -13,7 +14,7 @@ import { actorOf, audit, inTransaction, storesFor, type TenantRequest } from './
 import { diffResources } from './diff.ts';
 import { userLifecycle } from './user-lifecycle.ts';
 import { resourceValidator } from '../scim/validation.ts';
-import { schemaRegistry } from '../scim/schema-registry.ts';
+import { ENTERPRISE_USER, schemaRegistry } from '../scim/schema-registry.ts';
 
 export interface StoredUser {
   row: UserRow;
@@ -48,6 +49,26 @@ function toWrite(resource: CanonicalResource, current?: UserRow): { write: UserW
     },
     password: typeof password === 'string' ? password : undefined,
   };
+}
+
+/** The enterprise extension's manager.value (RFC 7643 §4.3: the id of the manager's User). */
+function managerOf(resource: CanonicalResource | UserWrite['data']): string | undefined {
+  const enterprise = resource[ENTERPRISE_USER];
+  const manager = isObject(enterprise) ? enterprise.manager : undefined;
+  return isObject(manager) && typeof manager.value === 'string' ? manager.value : undefined;
+}
+
+/**
+ * SPEC §4: a manager is a user of the same organisation. One of another organisation is refused
+ * exactly like one that does not exist. Returns the refusal for each of `managers` that names no
+ * user of the organisation (undefined for those that do, or are not given).
+ */
+async function unknownManagers(req: TenantRequest, managers: (string | undefined)[]): Promise<(ScimError | undefined)[]> {
+  const named = [...new Set(managers.filter((m): m is string => m !== undefined))];
+  if (named.length === 0) return managers.map(() => undefined);
+  // Ids are UUIDs, stored in lower case; a client may write them in either.
+  const known = await storesFor(req).users.existing(named.map((m) => m.toLowerCase()));
+  return managers.map((m) => (m === undefined || known.has(m.toLowerCase()) ? undefined : badRequest(`manager.value "${m}" is not a User of this organisation`, 'invalidValue')));
 }
 
 async function withMemberships(req: TenantRequest, row: UserRow): Promise<StoredUser> {
@@ -88,15 +109,27 @@ export async function createUser(req: TenantRequest, resource: CanonicalResource
  */
 export async function createUsers(req: TenantRequest, resources: CanonicalResource[]): Promise<(StoredUser | ScimError)[]> {
   const outcomes: (StoredUser | ScimError)[] = new Array(resources.length);
-  const accepted: { index: number; user: NewUser }[] = [];
-  await Promise.all(resources.map(async (resource, index) => {
+  const refuse = (index: number, err: unknown) => {
+    if (!(err instanceof ScimError)) throw err;
+    outcomes[index] = err;
+  };
+  const written: { index: number; resource: CanonicalResource; write: UserWrite; password?: string }[] = [];
+  for (const [index, resource] of resources.entries()) {
     try {
-      const { write, password } = toWrite(resource);
+      written.push({ index, resource, ...toWrite(resource) });
+    } catch (err) {
+      refuse(index, err);
+    }
+  }
+  const managerRefusals = await unknownManagers(req, written.map((w) => managerOf(w.write.data)));
+  const accepted: { index: number; user: NewUser }[] = [];
+  await Promise.all(written.map(async ({ index, resource, write, password }, i) => {
+    try {
+      if (managerRefusals[i]) throw managerRefusals[i];
       const passwordHash = await checkPassword(req, password, write.userName);
       accepted.push({ index, user: { id: crypto.randomUUID(), write, passwordHash, auditChanges: diffResources({}, resource) } });
     } catch (err) {
-      if (!(err instanceof ScimError)) throw err;
-      outcomes[index] = err;
+      refuse(index, err);
     }
   }));
   accepted.sort((a, b) => a.index - b.index);
@@ -140,8 +173,18 @@ export async function modifyUser(req: TenantRequest, id: string, change: (curren
 async function writeUser(tx: TenantRequest, current: UserRow, resource: CanonicalResource): Promise<StoredUser> {
   const { users } = storesFor(tx);
   const { write, password } = toWrite(resource, current);
-  const passwordHash = await checkPassword(tx, password, write.userName, current.id);
   const before = canonicalOf(current);
+  // RFC 7644 §3.5.2.1: a value already present changes nothing, and such an operation "SHALL NOT
+  // change the modify timestamp of the resource": no write, no new version, no audit event.
+  // (A password is stored only as a hash, so writing one is always a change.)
+  const after = canonicalOf({ ...current, user_name: write.userName, external_id: write.externalId, active: write.active, data: write.data });
+  if (password === undefined && isDeepStrictEqual(before, after)) return withMemberships(tx, current);
+  const manager = managerOf(write.data);
+  if (manager !== managerOf(before)) {
+    const [refused] = await unknownManagers(tx, [manager]);
+    if (refused) throw refused;
+  }
+  const passwordHash = await checkPassword(tx, password, write.userName, current.id);
   const row = await users.update(current, write, tx.now);
   if (passwordHash) await users.setPasswordHash(row.id, passwordHash, tx.now);
   const changes = diffResources(before, { ...canonicalOf(row), ...(password !== undefined ? { password } : {}) });

@@ -14,6 +14,8 @@ interface CursorBody {
   t: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function queryFingerprint(parts: unknown[]): string {
   return crypto.createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 16);
 }
@@ -30,7 +32,9 @@ export function decodeCursor(text: string, fingerprint: string, now: Date, timeo
   } catch {
     throw new ScimError(400, 'the cursor is not one this server issued', 'invalidCursor');
   }
-  if (typeof body !== 'object' || body === null || typeof body.i !== 'string' || typeof body.q !== 'string' || typeof body.t !== 'number') {
+  // The cursor is readable (and forgeable) by its holder: what it carries into SQL is checked here.
+  const scalar = body?.v === null || ['string', 'number', 'boolean'].includes(typeof body?.v);
+  if (typeof body !== 'object' || body === null || !UUID.test(String(body.i)) || !scalar || typeof body.q !== 'string' || !Number.isFinite(body.t)) {
     throw new ScimError(400, 'the cursor is not one this server issued', 'invalidCursor');
   }
   if (body.q !== fingerprint) {

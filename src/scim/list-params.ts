@@ -1,4 +1,5 @@
 import { badRequest, ScimError } from './scim-error.ts';
+import { MAX_START_INDEX } from './bounds.ts';
 import type { SortOrder } from '../store/list-query.ts';
 
 /** The listing parameters of RFC 7644 §3.4.2 and RFC 9865, from a query string or a SearchRequest body. */
@@ -19,9 +20,13 @@ export interface PagingLimits {
   maxPageSize: number;
 }
 
+/**
+ * A whole number from a query string (decimal digits, an optional sign) or a SearchRequest body (a
+ * JSON integer). Anything else is refused before it reaches SQL, where it could only fail there.
+ */
 function integer(value: unknown, name: string, scimType: 'invalidValue' | 'invalidCount' = 'invalidValue'): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^[+-]?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n)) throw new ScimError(400, `${name} must be an integer`, scimType);
   return n;
 }
@@ -40,6 +45,11 @@ export function parseListParams(source: Record<string, unknown>, limits: PagingL
   }
   const cursor = text(source.cursor, 'cursor');
   const startIndexRaw = integer(source.startIndex, 'startIndex');
+  // SPEC §5.4: startIndex 1 … 2,147,483,647. RFC 7644 §3.4.2.4 reads a value below 1 as 1; the
+  // upper end is our bound (the RFC sets none), refused rather than sent on to the database.
+  if (startIndexRaw !== undefined && startIndexRaw > MAX_START_INDEX) {
+    throw badRequest(`startIndex must be at most ${MAX_START_INDEX}`, 'invalidValue');
+  }
   let count: number;
   if (cursor !== undefined) {
     if (startIndexRaw !== undefined) throw badRequest('use either startIndex or cursor, not both', 'invalidValue');

@@ -58,59 +58,83 @@ function checkSchemas(registry: SchemaRegistry, type: ResourceTypeName, schemas:
   }
 }
 
-function canonicaliseAttributes(attributes: AttributeDef[], input: Record<string, unknown>, where: string): Record<string, unknown> {
+function canonicaliseAttributes(attributes: AttributeDef[], input: Record<string, unknown>, where: Where): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(input)) {
-    const attribute = attributes.find((a) => a.name.toLowerCase() === key.toLowerCase());
-    if (!attribute) throw badRequest(`unknown attribute "${key}" in ${where}`, 'invalidSyntax');
-    const converted = convertAttribute(attribute, value, `${where}.${attribute.name}`);
+  for (const key of Object.keys(input)) {
+    const attribute = attributeNamed(attributes, key);
+    if (!attribute) throw badRequest(`unknown attribute "${key}" in ${describe(where)}`, 'invalidSyntax');
+    const converted = convertAttribute(attribute, input[key], { parent: where, name: attribute.name });
     if (converted !== undefined) out[attribute.name] = converted;
   }
   return out;
+}
+
+const attributesByName = new WeakMap<AttributeDef[], Map<string, AttributeDef>>();
+
+/** RFC 7643 §2.1: attribute names are case-insensitive. */
+function attributeNamed(attributes: AttributeDef[], key: string): AttributeDef | undefined {
+  let byName = attributesByName.get(attributes);
+  if (!byName) attributesByName.set(attributes, (byName = new Map(attributes.map((a) => [a.name.toLowerCase(), a]))));
+  return byName.get(key) ?? byName.get(key.toLowerCase());
+}
+
+/**
+ * Where a value sits in the request (`emails[2].value`), for error details. Kept as a chain and
+ * written out only when an error needs it: a PATCH may carry tens of thousands of values.
+ */
+export type Where = string | { parent: Where; index: number } | { parent: Where; name: string };
+
+function describe(where: Where): string {
+  if (typeof where === 'string') return where;
+  return 'index' in where ? `${describe(where.parent)}[${where.index}]` : `${describe(where.parent)}.${where.name}`;
 }
 
 /**
  * The value of one attribute in canonical form, or undefined when it is to be left out (null,
  * empty, or read-only: RFC 7644 §3.5.1 says the server ignores read-only values it is sent).
  */
-export function convertAttribute(attribute: AttributeDef, value: unknown, where: string): unknown {
+export function convertAttribute(attribute: AttributeDef, value: unknown, where: Where): unknown {
   if (attribute.mutability === 'readOnly') return undefined;
   if (value === null || value === undefined) return undefined;
   if (attribute.multiValued) {
     // A single value where an array is expected is accepted as an array of one (several clients do this).
     const values = Array.isArray(value) ? value : [value];
-    const items = values.map((v, i) => convertSingle(attribute, v, `${where}[${i}]`)).filter((v) => v !== undefined);
+    const items: unknown[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const item = convertSingle(attribute, values[i], { parent: where, index: i });
+      if (item !== undefined) items.push(item);
+    }
     return items.length ? items : undefined;
   }
-  if (Array.isArray(value)) throw badRequest(`${where} is single-valued and cannot be an array`, 'invalidValue');
+  if (Array.isArray(value)) throw badRequest(`${describe(where)} is single-valued and cannot be an array`, 'invalidValue');
   return convertSingle(attribute, value, where);
 }
 
-function convertSingle(attribute: AttributeDef, value: unknown, where: string): unknown {
+function convertSingle(attribute: AttributeDef, value: unknown, where: Where): unknown {
   if (value === null) return undefined;
   switch (attribute.type) {
     case 'complex': {
-      if (!isObject(value)) throw badRequest(`${where} must be an object`, 'invalidValue');
+      if (!isObject(value)) throw badRequest(`${describe(where)} must be an object`, 'invalidValue');
       const converted = canonicaliseAttributes(attribute.subAttributes ?? [], value, where);
       return Object.keys(converted).length ? converted : undefined;
     }
     case 'boolean': {
       const b = typeof value === 'boolean' ? value : coerceBooleanString(value);
-      if (b === undefined) throw badRequest(`${where} must be true or false`, 'invalidValue');
+      if (b === undefined) throw badRequest(`${describe(where)} must be true or false`, 'invalidValue');
       return b;
     }
     case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw badRequest(`${where} must be an integer`, 'invalidValue');
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw badRequest(`${describe(where)} must be an integer`, 'invalidValue');
       return value;
     case 'decimal':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw badRequest(`${where} must be a number`, 'invalidValue');
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw badRequest(`${describe(where)} must be a number`, 'invalidValue');
       return value;
     case 'dateTime':
-      if (typeof value !== 'string' || !isDateTime(value)) throw badRequest(`${where} must be an xsd:dateTime such as 2026-01-31T12:00:00Z`, 'invalidValue');
+      if (typeof value !== 'string' || !isDateTime(value)) throw badRequest(`${describe(where)} must be an xsd:dateTime such as 2026-01-31T12:00:00Z`, 'invalidValue');
       return value;
     default:
-      if (typeof value !== 'string') throw badRequest(`${where} must be a string`, 'invalidValue');
-      if (value.length > MAX_STRING_LENGTH) throw badRequest(`${where} is longer than ${MAX_STRING_LENGTH} characters`, 'invalidValue');
+      if (typeof value !== 'string') throw badRequest(`${describe(where)} must be a string`, 'invalidValue');
+      if (value.length > MAX_STRING_LENGTH) throw badRequest(`${describe(where)} is longer than ${MAX_STRING_LENGTH} characters`, 'invalidValue');
       return value;
   }
 }

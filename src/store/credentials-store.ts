@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isUuid } from './organisations-store.ts';
+import { ID_ARRAY, idList } from './id-lists.ts';
 
 export interface CredentialRow {
   org_id: string;
@@ -39,10 +40,10 @@ export function credentialsStore(db: Knex) {
 
     find,
 
-    /** Users among `ids` who have never been issued credentials (SPEC §3.4: the first grant issues them). */
+    /** Users among `ids` (users' ids, UUIDs) who have never been issued credentials (SPEC §3.4: the first grant issues them). */
     async withoutCredentials(orgId: string, ids: string[]): Promise<CredentialRow[]> {
       if (ids.length === 0) return [];
-      return db('users').where({ org_id: orgId, credential_status: 'none' }).whereIn('id', ids).orderBy('user_name').select(COLUMNS);
+      return db('users').where({ org_id: orgId, credential_status: 'none' }).whereRaw(`id = any(${ID_ARRAY})`, [idList(ids)]).orderBy('user_name').select(COLUMNS);
     },
 
     async update(orgId: string, userId: string, changes: Partial<Omit<CredentialRow, 'org_id' | 'id'>> & { password_changed_at?: Date }): Promise<void> {

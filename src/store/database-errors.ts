@@ -12,10 +12,30 @@ export function scimErrorFromDatabase(err: unknown): ScimError | undefined {
     return new ScimError(409, 'a concurrent request changed the same resources and this one was rolled back; nothing of it was stored, so it can be sent again');
   }
   if (e?.code === '23505') return new ScimError(409, describeUniqueViolation(e.constraint), 'uniqueness');
-  if (typeof e?.code === 'string' && e.code.startsWith('22')) {
-    return new ScimError(400, `a value in the request cannot be stored or compared (SQLSTATE ${e.code})`, 'invalidValue');
-  }
+  if (typeof e?.code === 'string' && e.code.startsWith('22')) return new ScimError(400, describeDataException(e.code), 'invalidValue');
   return undefined;
+}
+
+/**
+ * Our own words for a data exception: PostgreSQL's message and SQLSTATE name columns, types and
+ * internals, and none of that reaches a client. The request's own checks (list-params.ts, the
+ * resource validator, filters) refuse what they can foresee by name first; this is the net under them.
+ */
+function describeDataException(code: string): string {
+  switch (code) {
+    case '22003': // numeric_value_out_of_range
+      return 'a number in the request is out of range';
+    case '22007': // invalid_datetime_format
+    case '22008': // datetime_field_overflow
+      return 'a date or time in the request is not valid';
+    case '22001': // string_data_right_truncation
+      return 'a value in the request is too long';
+    case '22021': // character_not_in_repertoire
+    case '22P05': // untranslatable_character (U+0000)
+      return 'a value in the request holds a character that cannot be stored';
+    default:
+      return 'a value in the request cannot be stored or compared';
+  }
 }
 
 function describeUniqueViolation(constraint: string | undefined): string {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isUuid } from './organisations-store.ts';
+import { ID_ARRAY, idList, idsFrom, idsOf } from './id-lists.ts';
 import { preparedRaw } from './prepared.ts';
 
 export interface GroupRow {
@@ -81,23 +82,28 @@ export function groupsStore(db: Knex, orgId: string) {
       await db('groups').where({ org_id: orgId, id }).update({ version: db.raw('version + 1'), modified_at: now });
     },
 
-    /** Adds the users not yet members; returns the ids actually added. */
+    /** Adds the users not yet members; returns the ids actually added. `userIds` are users' ids (UUIDs), as `existing` found them. */
     async addMembers(groupId: string, userIds: string[], now: Date): Promise<string[]> {
       if (userIds.length === 0) return [];
       const result = await db.raw(
-        `insert into memberships (org_id, group_id, user_id, created_at)
-         select u.org_id, ?, u.id, ? from users u where u.org_id = ? and u.id = any(?::uuid[])
-         on conflict do nothing returning user_id`,
-        [groupId, now, orgId, userIds],
+        `with added as (
+           insert into memberships (org_id, group_id, user_id, created_at)
+           select u.org_id, ?, u.id, ? from users u where u.org_id = ? and u.id = any(${ID_ARRAY})
+           on conflict do nothing returning user_id)
+         ${idsOf('added', 'user_id')}`,
+        [groupId, now, orgId, idList(userIds)],
       );
-      return (result.rows as { user_id: string }[]).map((r) => r.user_id);
+      return idsFrom(result);
     },
 
     async removeMembers(groupId: string, userIds: string[]): Promise<string[]> {
       const valid = userIds.filter(isUuid);
       if (valid.length === 0) return [];
-      const rows = await memberships().where('group_id', groupId).whereIn('user_id', valid).delete().returning('user_id');
-      return rows.map((r: { user_id: string }) => r.user_id);
+      const result = await db.raw(
+        `with gone as (delete from memberships where org_id = ? and group_id = ? and user_id = any(${ID_ARRAY}) returning user_id) ${idsOf('gone', 'user_id')}`,
+        [orgId, groupId, idList(valid)],
+      );
+      return idsFrom(result);
     },
 
     /** Removes every member not in `keep` (PUT and replace): one statement, whatever the size. */

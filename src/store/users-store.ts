@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isUuid } from './organisations-store.ts';
+import { ID_ARRAY, idList, idsFrom, idsOf } from './id-lists.ts';
 import { preparedRaw } from './prepared.ts';
 import type { SqlFragment } from './sql-fragment.ts';
 import { conflict } from '../scim/scim-error.ts';
@@ -157,8 +158,8 @@ export function usersStore(db: Knex, orgId: string) {
     async existing(ids: string[]): Promise<Set<string>> {
       const valid = ids.filter(isUuid);
       if (valid.length === 0) return new Set();
-      const rows = await users().whereIn('users.id', valid).select('users.id');
-      return new Set(rows.map((r: { id: string }) => r.id));
+      const result = await db.raw(`with found as (select id from users where org_id = ? and id = any(${ID_ARRAY})) ${idsOf('found', 'id')}`, [orgId, idList(valid)]);
+      return new Set(idsFrom(result));
     },
 
     /**
@@ -235,8 +236,8 @@ export function usersStore(db: Knex, orgId: string) {
         `update users set version = version + 1, modified_at = ?,
            ungrouped_since = case when exists (select 1 from memberships m where m.org_id = users.org_id and m.user_id = users.id)
                                   then null else coalesce(ungrouped_since, ?) end
-         where org_id = ? and id = any(?::uuid[])`,
-        [now, now, orgId, ids],
+         where org_id = ? and id = any(${ID_ARRAY})`,
+        [now, now, orgId, idList(ids)],
       );
     },
 

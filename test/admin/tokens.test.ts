@@ -56,10 +56,27 @@ describe('/admin/v1/tokens', () => {
     assert.equal(res.status, 404);
   });
 
-  it('issues an operator token without an organisation that cannot use SCIM', async () => {
+  it('issues an operator token without an organisation: SCIM discovery, but no tenant data (SPEC §2: admin API only)', async () => {
     const res = await t.http().post('/admin/v1/tokens').set('Authorization', `Bearer ${op}`).send({ role: 'operator', subject: 'csn-staff' });
     assert.equal(res.status, 201);
-    const scim = await t.http().get('/scim/v2/ServiceProviderConfig').set('Authorization', `Bearer ${res.body.token}`);
-    assert.equal(scim.status, 200);
+    assert.equal(decodeJwt(res.body.token).org, undefined);
+    const auth = (test: ReturnType<ReturnType<TestApp['http']>['get']>) => test.set('Authorization', `Bearer ${res.body.token}`);
+    for (const path of ['/ServiceProviderConfig', '/Schemas', '/ResourceTypes']) {
+      assert.equal((await auth(t.http().get(`/scim/v2${path}`))).status, 200, path);
+    }
+    const refused = [
+      await auth(t.http().get('/scim/v2/Users')),
+      await auth(t.http().get('/scim/v2/Groups')),
+      await auth(t.http().get('/scim/v2/Users/00000000-0000-4000-8000-000000000000')),
+      await auth(t.http().post('/scim/v2/Users')).set('Content-Type', 'application/scim+json').send({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'no.org@x.se' }),
+      await auth(t.http().post('/scim/v2/Users/.search')).set('Content-Type', 'application/scim+json').send({ schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] }),
+    ];
+    for (const answer of refused) {
+      assert.equal(answer.status, 403, JSON.stringify(answer.body));
+      assert.match(answer.body.detail, /names no organisation/);
+    }
+    assert.equal(await t.testDb.db('users').where({ user_name: 'no.org@x.se' }).first(), undefined);
+    // The same token is good for what it is for: the operator API.
+    assert.equal((await auth(t.http().get(`/admin/v1/tokens?organisationId=${orgId}`))).status, 200);
   });
 });

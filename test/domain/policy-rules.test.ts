@@ -78,6 +78,68 @@ describe('the rules of SPEC §4', () => {
     });
   });
 
+  // SPEC §3.2: form-only when the form is gymnasieskola or konst-och-kulturskola, or komvux or
+  // folkhögskola that does not report by file. Granting and removing alike.
+  const formOnly: [string, Record<string, unknown>][] = [
+    ['konst-och-kulturskola', { schoolForm: 'konst-och-kulturskola' }],
+    ['folkhögskola not reporting by file', { schoolForm: 'folkhogskola', reportsViaFile: false }],
+    ['komvux not reporting by file', { schoolForm: 'komvux', reportsViaFile: false }],
+  ];
+  for (const [name, form] of formOnly) {
+    describe(`Studeranderapportering at a form-only school (${name})`, () => {
+      let s: Awaited<ReturnType<typeof school>>;
+      let group: string;
+      let user: Record<string, any>;
+      before(async () => {
+        s = await school({ name: `Skola ${name}`, ...form });
+        group = await s.provisioner.groupId('studeranderapportering');
+        user = await s.provisioner.createUser(`elev.${name.replace(/\W/g, '')}@form.se`);
+      });
+
+      it('shows formOnly true and refuses a grant by admin and provisioner (PATCH, PUT, Bulk)', async () => {
+        assert.equal((await s.admin.get(`/Groups/${group}?excludedAttributes=members`)).body[IDM_GROUP].formOnly, true);
+        for (const role of ['admin', 'provisioner'] as const) {
+          for (const via of ['PATCH', 'PUT', 'Bulk'] as const) {
+            const res = await addVia[via](s[role], group, user.id, 'Studeranderapportering');
+            assert.equal(res.status, 403, `${role} via ${via}`);
+            assert.match(res.body.detail, /blankett/);
+          }
+        }
+        assert.deepEqual(await members(group), []);
+      });
+
+      it('lets the operator grant; refuses removal by provisioner and admin (filter, value list, PUT); lets the operator remove', async () => {
+        assert.equal((await addVia.PATCH(s.operator, group, user.id)).status, 204);
+        const removals = [
+          (c: ScimClient) => c.patch(`/Groups/${group}`, patchOp({ op: 'remove', path: `members[value eq "${user.id}"]` })),
+          (c: ScimClient) => c.patch(`/Groups/${group}`, patchOp({ op: 'Remove', path: 'members', value: [{ value: user.id }] })),
+          (c: ScimClient) => c.patch(`/Groups/${group}`, patchOp({ op: 'remove', path: 'members' })),
+          (c: ScimClient) => c.put(`/Groups/${group}`, { schemas: [GROUP_SCHEMA], displayName: 'Studeranderapportering', members: [] }),
+        ];
+        for (const role of ['provisioner', 'admin'] as const) {
+          for (const remove of removals) {
+            const res = await remove(s[role]);
+            assert.equal(res.status, 403, role);
+            assert.match(res.body.detail, /blankett/);
+          }
+        }
+        assert.deepEqual(await members(group), [user.id]);
+        assert.equal((await removals[0](s.operator)).status, 204);
+        assert.deepEqual(await members(group), []);
+      });
+    });
+  }
+
+  it('folkhögskola reporting by file is not form-only: the admin grants and removes', async () => {
+    const s = await school({ name: 'Folkhögskola med fil', schoolForm: 'folkhogskola', reportsViaFile: true });
+    const group = await s.admin.groupId('studeranderapportering');
+    const user = await s.admin.createUser('fil@folkhogskola.se');
+    assert.equal((await s.admin.get(`/Groups/${group}?excludedAttributes=members`)).body[IDM_GROUP].formOnly, false);
+    assert.equal((await addVia.PATCH(s.admin, group, user.id)).status, 204);
+    assert.equal((await s.provisioner.patch(`/Groups/${group}`, patchOp({ op: 'remove', path: `members[value eq "${user.id}"]` }))).status, 204);
+    assert.deepEqual(await members(group), []);
+  });
+
   describe('the rule follows the organisation’s school form and reportsViaFile', () => {
     it('komvux reporting via file: allowed; after reportsViaFile=false: refused, existing members stay', async () => {
       const s = await school({ name: 'Komvux Väst', schoolForm: 'komvux', reportsViaFile: true });

@@ -6,6 +6,8 @@ import { compileValueFilter, matchesValueFilter } from '../../src/scim/patch/val
 import type { CanonicalResource } from '../../src/scim/patch/types.ts';
 import type { AttributeDef, ResourceTypeName } from '../../src/scim/schema-types.ts';
 import { assertScimError } from '../helpers/assert-scim.ts';
+import fc from 'fast-check';
+import { MAX_ATTRIBUTE_VALUES } from '../../src/scim/bounds.ts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -203,6 +205,75 @@ describe('applyPatch — primary (RFC 7643 §2.4)', () => {
   it('making two elements primary in one operation is 400 invalidValue', () => {
     const user = { ...babs(), emails: [{ value: 'a@x.se', type: 'work' }, { value: 'b@x.se', type: 'work' }] };
     assertScimError(() => patch(user, { op: 'replace', path: 'emails[type eq "work"].primary', value: true }), 400, 'invalidValue', /primary/);
+  });
+});
+
+describe('applyPatch — values already present (RFC 7644 §3.5.2.1, §3.5.2.2)', () => {
+  it('an address given again as primary is the address already there, made primary', () => {
+    const home = { type: 'home', streetAddress: '456 Hollywood Blvd', locality: 'Hollywood' };
+    const out = patch(babs(), { op: 'add', path: 'addresses', value: [{ ...home, primary: true }] });
+    assert.equal((out.addresses as unknown[]).length, 2);
+    assert.deepEqual((out.addresses as unknown[])[1], { ...home, primary: true });
+  });
+  it('a remove by value list removes every value it names, duplicates included', () => {
+    const stored = { userName: 'd', emails: [{ value: 'a@x.se' }, { value: 'b@x.se' }, { value: 'A@x.se', type: 'home' }] };
+    assert.deepEqual(patch(stored, { op: 'remove', path: 'emails', value: [{ value: 'a@X.se' }] }).emails, [{ value: 'b@x.se' }]);
+  });
+  it('gives the same resource whether the operations come in one request or one by one (property)', () => {
+    const value = fc.constantFrom('a@x.se', 'A@x.se', 'b@x.se', 'c@x.se', 'B@X.SE');
+    const email = fc.record({ value, type: fc.constantFrom('work', 'home'), primary: fc.boolean() }, { requiredKeys: ['value'] });
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('add'), path: fc.constant('emails'), value: fc.array(email, { maxLength: 3 }) }),
+      fc.record({ op: fc.constant('remove'), path: fc.constant('emails'), value: fc.array(fc.record({ value }), { minLength: 1, maxLength: 2 }) }),
+      fc.record({ op: fc.constant('replace'), path: fc.constant('emails'), value: fc.array(email, { maxLength: 3 }) }),
+      fc.record({ op: fc.constant('replace'), path: fc.constantFrom('emails[type eq "home"].value', 'emails[value eq "a@x.se"].type'), value: fc.constantFrom('c@x.se', 'work') }),
+      fc.record({ op: fc.constant('remove'), path: fc.constantFrom('emails[type eq "work"]', 'emails.primary', 'emails[value sw "b"].type') }),
+    );
+    const outcome = (run: () => CanonicalResource) => {
+      try {
+        return run();
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 8 }), (ops) => {
+        const together = outcome(() => patch({ userName: 'p' }, ...ops));
+        const oneByOne = outcome(() => ops.reduce((resource: CanonicalResource, o) => patch(resource, o), { userName: 'p' }));
+        // A request is parsed whole before it is applied, so which refusal comes first may differ.
+        if (typeof together === 'string') assert.equal(typeof oneByOne, 'string', together);
+        else assert.deepEqual(together, oneByOne);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe(`applyPatch — at most ${MAX_ATTRIBUTE_VALUES} values of a User attribute (SPEC §5.4)`, () => {
+  const emails = (n: number, prefix = 'e') => Array.from({ length: n }, (_, i) => ({ value: `${prefix}${i}@x.se` }));
+  it('after every operation: reaching the bound is accepted, passing it refused, even if a later operation would shrink it', () => {
+    assert.equal((patch({ userName: 'b' }, { op: 'add', path: 'emails', value: emails(MAX_ATTRIBUTE_VALUES) }).emails as unknown[]).length, MAX_ATTRIBUTE_VALUES);
+    assertScimError(() => patch({ userName: 'b' }, { op: 'add', path: 'emails', value: emails(MAX_ATTRIBUTE_VALUES + 1) }), 400, 'invalidValue', /'emails' has 101 values; a multi-valued attribute may hold at most 100/);
+    assertScimError(
+      () => patch({ userName: 'b' }, { op: 'replace', path: 'phoneNumbers', value: emails(150) }, { op: 'remove', path: 'phoneNumbers' }),
+      400,
+      'invalidValue',
+      /'phoneNumbers' has 150 values/,
+    );
+    assertScimError(
+      () => patch({ userName: 'b', emails: emails(MAX_ATTRIBUTE_VALUES) }, { op: 'add', path: 'emails[type eq "work"].value', value: 'one.more@x.se' }),
+      400,
+      'invalidValue',
+      /has 101 values/,
+    );
+  });
+  it('counts values, not repeats of one value', () => {
+    const out = patch({ userName: 'b', emails: emails(MAX_ATTRIBUTE_VALUES) }, { op: 'add', path: 'emails', value: [...emails(MAX_ATTRIBUTE_VALUES), ...emails(MAX_ATTRIBUTE_VALUES)] });
+    assert.equal((out.emails as unknown[]).length, MAX_ATTRIBUTE_VALUES);
+  });
+  it('leaves Group members to the per-request bound', () => {
+    const members = Array.from({ length: 500 }, (_, i) => ({ value: `m${i}` }));
+    assert.equal((patchAs('Group', group(), { op: 'add', path: 'members', value: members }).members as unknown[]).length, 500);
   });
 });
 

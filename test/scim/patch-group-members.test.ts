@@ -3,12 +3,15 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parsePatchRequest } from '../../src/scim/patch/parse.ts';
 import { planGroupPatch, type GroupPatchPlan } from '../../src/scim/patch/group-members.ts';
+import { MAX_PATCH_MEMBER_VALUES } from '../../src/scim/bounds.ts';
 import { assertScimError } from '../helpers/assert-scim.ts';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const IDM_GROUP = 'urn:identity-manager:params:scim:schemas:extension:2.0:Group';
 
-const plan = (...Operations: unknown[]) => planGroupPatch(parsePatchRequest('Group', { schemas: [PATCH_OP], Operations }));
+/** The id of the group the requests are sent to. */
+const GROUP_ID = 'abf4dd94';
+const plan = (...Operations: unknown[]) => planGroupPatch(parsePatchRequest('Group', { schemas: [PATCH_OP], Operations }, GROUP_ID));
 const members = (...ids: string[]) => ids.map((value) => ({ value }));
 
 
@@ -91,6 +94,18 @@ describe('planGroupPatch — errors', () => {
     assertScimError(() => plan({ op: 'remove', path: 'displayName' }), 400, 'mutability', /required/);
     assertScimError(() => plan({ op: 'replace', path: 'displayName', value: null }), 400, 'invalidValue', /required/);
     assert.deepEqual(plan({ op: 'add', path: 'displayName', value: null }), none);
+  });
+  it(`names at most ${MAX_PATCH_MEMBER_VALUES} member values in one request, over all its operations and filters`, () => {
+    const many = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ value: `${prefix}${i}` }));
+    assert.equal(plan({ op: 'add', path: 'members', value: many(MAX_PATCH_MEMBER_VALUES, 'u') }).add.length, MAX_PATCH_MEMBER_VALUES);
+    const refused = [
+      [{ op: 'add', path: 'members', value: many(MAX_PATCH_MEMBER_VALUES + 1, 'u') }],
+      [{ op: 'replace', value: { members: many(MAX_PATCH_MEMBER_VALUES, 'u') } }, { op: 'remove', path: 'members[value eq "u1"]' }],
+      [{ op: 'add', path: 'members', value: many(6000, 'a') }, { op: 'Remove', path: 'members', value: many(4001, 'b') }],
+      // Repeats count: the bound is on what the request names, not on distinct ids.
+      [{ op: 'add', path: 'members', value: many(MAX_PATCH_MEMBER_VALUES, 'u') }, { op: 'add', path: 'members', value: many(1, 'u') }],
+    ];
+    for (const ops of refused) assertScimError(() => plan(...ops), 400, 'invalidValue', /at most 10000 member values/);
   });
   it('an unknown attribute is 400 invalidPath and remove without path is 400 noTarget', () => {
     assertScimError(() => plan({ op: 'add', path: 'owners', value: [] }), 400, 'invalidPath');

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePatchRequest, MAX_PATCH_OPERATIONS } from '../../src/scim/patch/parse.ts';
+import { parsePatchRequest } from '../../src/scim/patch/parse.ts';
+import { MAX_PATCH_FILTER_COMPARISONS, MAX_PATCH_OPERATIONS } from '../../src/scim/bounds.ts';
 import { coerceSimple } from '../../src/scim/patch/values.ts';
 import { MAX_STRING_LENGTH } from '../../src/scim/resource-input.ts';
 import type { AttributeDef } from '../../src/scim/schema-types.ts';
@@ -35,6 +36,21 @@ describe('parsePatchRequest — the PatchOp message (RFC 7644 §3.5.2)', () => {
     const op = { op: 'replace', path: 'title', value: 'x' };
     assert.equal(parsePatchRequest('User', body(...Array(MAX_PATCH_OPERATIONS).fill(op))).length, MAX_PATCH_OPERATIONS);
     assertScimError(() => parsePatchRequest('User', body(...Array(MAX_PATCH_OPERATIONS + 1).fill(op))), 400, 'invalidValue', /at most 1000/);
+  });
+  it(`counts each attribute of a value without path as an operation: ${MAX_PATCH_OPERATIONS} in all`, () => {
+    const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`emails[value eq "k${i}"].display`, 'x']));
+    assert.equal(parseUser({ op: 'add', value: keys(MAX_PATCH_OPERATIONS) }).length, MAX_PATCH_OPERATIONS);
+    assertScimError(() => parseUser({ op: 'add', value: keys(MAX_PATCH_OPERATIONS + 1) }), 400, 'invalidValue', /at most 1000 operations \(an attribute of a value without path counts as one\)/);
+    assertScimError(() => parseUser({ op: 'replace', path: 'title', value: 'x' }, { op: 'add', value: keys(MAX_PATCH_OPERATIONS) }), 400, 'invalidValue', /at most 1000/);
+  });
+  it(`bounds the comparisons of a request's path filters together: ${MAX_PATCH_FILTER_COMPARISONS}`, () => {
+    const filter = (i: number, n: number) => Array.from({ length: n }, (_, j) => `value eq "f${i}.${j}"`).join(' or ');
+    const fifty = Array.from({ length: MAX_PATCH_FILTER_COMPARISONS / 50 }, (_, i) => ({ op: 'remove', path: `emails[${filter(i, 50)}]` }));
+    assert.equal(parseUser(...fifty).length, fifty.length);
+    assertScimError(() => parseUser(...fifty, { op: 'remove', path: 'emails[value pr]' }), 400, 'invalidFilter', /at most 1000 comparisons together/);
+    const ones = Array.from({ length: MAX_PATCH_FILTER_COMPARISONS - 1 }, (_, i) => ({ op: 'remove', path: `emails[value eq "o${i}"]` }));
+    assert.equal(parseUser(...ones, { op: 'add', value: { 'emails[type eq "work"].value': 'a@x.se' } }).length, MAX_PATCH_FILTER_COMPARISONS);
+    assertScimError(() => parseUser(...ones, { op: 'add', value: { 'emails[type eq "work" and primary eq true].value': 'a@x.se' } }), 400, 'invalidFilter', /comparisons/);
   });
   it('reads message members case-insensitively (RFC 7643 §2.1)', () => {
     const ops = parsePatchRequest('User', { SCHEMAS: [PATCH_OP.toUpperCase()], operations: [{ OP: 'replace', Path: 'title', Value: 'x' }] });
@@ -295,8 +311,15 @@ describe('parsePatchRequest — operations without path', () => {
       ],
     );
   });
+  it('a path-less id other than the resource’s own is 400 mutability, like path "id" (RFC 7644 §3.5.2)', () => {
+    for (const id of ['00000000-0000-4000-8000-000000000000', 42, null, { value: 'abf4dd94' }]) {
+      assertScimError(() => parsePatchRequest('Group', body({ op: 'replace', value: { id, displayName: 'X' } }), 'abf4dd94'), 400, 'mutability', /'id' is readOnly/);
+    }
+    assertScimError(() => parsePatchRequest('User', body({ op: 'add', value: { id: 'abf4dd94' } })), 400, 'mutability', /readOnly/);
+    assert.deepEqual(parsePatchRequest('User', body({ op: 'add', value: { ID: 'ABF4DD94' } }), 'abf4dd94'), []);
+  });
   it('skips the resource’s own id and schemas (Okta sends id)', () => {
-    const ops = parsePatchRequest('Group', body({ op: 'replace', value: { id: 'abf4dd94', schemas: ['x'], displayName: 'Test SCIMv2' } }));
+    const ops = parsePatchRequest('Group', body({ op: 'replace', value: { id: 'abf4dd94', schemas: ['x'], displayName: 'Test SCIMv2' } }), 'abf4dd94');
     assert.deepEqual(
       ops.map((o) => o.path.attribute.name),
       ['displayName'],

@@ -77,7 +77,7 @@ export const userActions = {
     return userResult(c, 200, await replaceUser(c.req, id, canonicaliseResource(c.registry, 'User', body), c.ifMatch));
   },
   async patch(c: WriteContext, id: string, body: unknown) {
-    const ops = parsePatchRequest('User', body);
+    const ops = parsePatchRequest('User', body, id);
     return userResult(c, 200, await modifyUser(c.req, id, (current) => applyPatch('User', current, ops), c.ifMatch));
   },
   async delete(c: WriteContext, id: string): Promise<WriteResult> {
@@ -97,7 +97,7 @@ export const groupActions = {
     return groupResult(c, await changeMembership(c.req, id, { replaceWith: members, removeAll: false, add: [], remove: [], displayName }, c.ifMatch));
   },
   async patch(c: WriteContext, id: string, body: unknown) {
-    const ops = parsePatchRequest('Group', body);
+    const ops = parsePatchRequest('Group', body, id);
     return groupResult(c, await changeMembership(c.req, id, planGroupPatch(ops), c.ifMatch));
   },
   async delete(): Promise<WriteResult> {

@@ -2,14 +2,21 @@
 // once and never touched; operations run in order on the clone; the first failure throws a
 // ScimError and the caller stores nothing (the request is atomic, §3.5.2: "If one or more
 // operations fails, the entire request SHALL fail").
+//
+// Work grows linearly with the request (SPEC §5.4): values of a multi-valued attribute are found
+// through an index kept across the operations (value-index.ts), never by comparing each with each,
+// and no User attribute holds more than MAX_ATTRIBUTE_VALUES values after any operation, so an
+// operation that has to visit every value (a filtered path) visits at most that many.
 import { isDeepStrictEqual } from 'node:util';
 import { badRequest } from '../scim-error.ts';
+import { MAX_ATTRIBUTE_VALUES, tooManyValues } from '../bounds.ts';
 import { schemaRegistry } from '../schema-registry.ts';
 import { pathKey, type AttributeDef, type ResourceTypeName } from '../schema-types.ts';
 import { seedFromValueFilter } from '../quirks/index.ts';
 import type { CanonicalResource, PatchOperation, PatchPath } from './types.ts';
-import { matchesValueFilter } from './value-filter.ts';
-import { isPlainObject } from './values.ts';
+import { matchingValues } from './value-filter.ts';
+import { ValueIndexes, valueKey } from './value-index.ts';
+import { copyJson, isPlainObject } from './values.ts';
 
 type Json = Record<string, unknown>;
 
@@ -19,26 +26,38 @@ interface Target {
   path: PatchPath;
   label: string;
   value: unknown;
+  indexes: ValueIndexes;
 }
 
 /** Applies `ops` (from parsePatchRequest) in sequence and returns the new resource. */
 export function applyPatch(type: ResourceTypeName, resource: CanonicalResource, ops: PatchOperation[]): CanonicalResource {
   const schemaIds = schemaRegistry().model(type).schemaIds;
-  const doc = structuredClone(resource);
+  // Group members are bounded per request instead (bounds.ts MAX_PATCH_MEMBER_VALUES).
+  const maxValues = type === 'User' ? MAX_ATTRIBUTE_VALUES : Infinity;
+  const doc = copyJson(resource);
+  const indexes = new ValueIndexes();
   for (const op of ops) {
     if (!schemaIds.includes(op.path.schema)) throw badRequest(`Path '${op.path.text}' does not belong to a ${type}`, 'invalidPath');
-    applyOperation(doc, op);
+    applyOperation(doc, op, indexes);
+    assertValuesBound(doc, op.path, maxValues);
   }
   return doc;
 }
 
-function applyOperation(doc: Json, op: PatchOperation): void {
+/** SPEC §5.4: a multi-valued attribute holds at most `max` values, after every operation. */
+function assertValuesBound(doc: Json, path: PatchPath, max: number): void {
+  if (!path.attribute.multiValued) return;
+  const values = (path.inExtension ? (doc[path.schema] as Json | undefined)?.[path.attribute.name] : doc[path.attribute.name]) as unknown;
+  if (Array.isArray(values) && values.length > max) throw tooManyValues(pathKey({ ...path, subAttribute: undefined }), values.length);
+}
+
+function applyOperation(doc: Json, op: PatchOperation, indexes: ValueIndexes): void {
   const label = pathKey(op.path);
   assertRequiredKept(op, label);
   // RFC 7643 §2.5: null is "unassigned"; adding it changes nothing, replacing with it removes.
   if (op.op === 'add' && op.value === null) return;
   const kind = op.op === 'replace' && op.value === null ? 'remove' : op.op;
-  const target: Target = { holder: holderOf(doc, op.path), path: op.path, label, value: structuredClone(op.value) };
+  const target: Target = { holder: holderOf(doc, op.path), path: op.path, label, value: op.value, indexes };
   const { attribute, subAttribute, filter } = op.path;
   if (filter || (attribute.multiValued && subAttribute)) elementsOperation(kind, target);
   else if (attribute.multiValued) listOperation(kind, target);
@@ -75,9 +94,9 @@ function assertRequiredKept(op: PatchOperation, label: string): void {
 }
 
 /** RFC 7644 §3.5.2: an immutable attribute may be added when it has no value, never changed. */
-function assertMutable(def: AttributeDef | undefined, current: unknown, next: unknown, label: string): void {
+function assertMutable(def: AttributeDef | undefined, current: unknown, next: unknown, label: string, sub?: string): void {
   if (def?.mutability !== 'immutable' || current === undefined || current === null) return;
-  if (!isDeepStrictEqual(current, next)) throw badRequest(`Attribute '${label}' is immutable and already has a value`, 'mutability');
+  if (!isDeepStrictEqual(current, next)) throw badRequest(`Attribute '${sub === undefined ? label : `${label}.${sub}`}' is immutable and already has a value`, 'mutability');
 }
 
 // RFC 7644 §3.5.2.1 add / §3.5.2.3 replace of a single-valued simple attribute: set it.
@@ -97,7 +116,7 @@ function complexOperation(kind: PatchOperation['op'], { holder, path, label, val
   const name = path.attribute.name;
   const current = isPlainObject(holder[name]) ? (holder[name] as Json) : undefined;
   if (kind === 'remove') {
-    if (current) for (const [key, v] of Object.entries(current)) assertMutable(subDef(path.attribute, key), v, undefined, `${label}.${key}`);
+    if (current) for (const [key, v] of Object.entries(current)) assertMutable(subDef(path.attribute, key), v, undefined, label, key);
     delete holder[name];
     return;
   }
@@ -128,25 +147,41 @@ function subAttributeOperation(kind: PatchOperation['op'], { holder, path, label
  * - replace (§3.5.2.3): "the attribute and all values are replaced".
  * - remove (§3.5.2.2): all values; with a value list (Entra), only the listed ones.
  */
-function listOperation(kind: PatchOperation['op'], { holder, path, label, value }: Target): void {
+function listOperation(kind: PatchOperation['op'], { holder, path, label, value, indexes }: Target): void {
   const { attribute } = path;
   const current = Array.isArray(holder[attribute.name]) ? (holder[attribute.name] as unknown[]) : [];
   const given = (value ?? []) as unknown[];
   if (kind === 'add') {
+    const index = indexes.of(attribute, current);
     const touched: unknown[] = [];
     for (const element of given) {
-      const present = current.find((e) => sameElement(attribute, e, element));
-      if (present === undefined) current.push(element);
-      else if (isPlainObject(present)) mergeElement(attribute, present, element as Json, label);
-      touched.push(present ?? element);
+      const key = valueKey(attribute, element);
+      const same = index.get(key)?.[0];
+      if (same === undefined) {
+        // Values taken into the resource are copies: later operations merge into them in place.
+        const copy = copyJson(element);
+        current.push(copy);
+        index.set(key, [copy]);
+      } else if (isPlainObject(same)) mergeElement(attribute, same, element as Json, label);
+      touched.push(same ?? current[current.length - 1]);
     }
     holder[attribute.name] = current;
     onePrimary(attribute, current, touched, label);
   } else if (kind === 'replace') {
     assertMutable(attribute, current.length ? current : undefined, given, label);
-    holder[attribute.name] = given;
+    holder[attribute.name] = copyJson(given);
   } else if (value !== undefined) {
-    holder[attribute.name] = current.filter((e) => !given.some((v) => sameElement(attribute, e, v)));
+    const index = indexes.of(attribute, current);
+    const gone = new Set<unknown>();
+    for (const listed of given) {
+      const key = valueKey(attribute, listed);
+      for (const e of index.get(key) ?? []) gone.add(e);
+      index.delete(key);
+    }
+    if (gone.size === 0) return;
+    const kept = current.filter((e) => !gone.has(e));
+    indexes.move(current, kept);
+    holder[attribute.name] = kept;
   } else {
     assertMutable(attribute, current.length ? current : undefined, undefined, label);
     delete holder[attribute.name];
@@ -167,7 +202,9 @@ function elementsOperation(kind: PatchOperation['op'], target: Target): void {
   const { holder, path } = target;
   const { attribute, filter } = path;
   const elements = (Array.isArray(holder[attribute.name]) ? holder[attribute.name] : []) as Json[];
-  const matched = elements.filter((e) => !filter || matchesValueFilter(filter, attribute, e));
+  // Values are changed in place or dropped here: their keys may change.
+  target.indexes.forget(elements);
+  const matched = filter ? matchingValues(filter, attribute, elements) : elements.slice();
   holder[attribute.name] = elements;
   if (kind === 'remove') removeFromElements(target, elements, matched);
   else if (matched.length > 0) onePrimary(attribute, elements, writeElements(kind, target, elements, matched), target.label);
@@ -178,7 +215,8 @@ function elementsOperation(kind: PatchOperation['op'], target: Target): void {
 function removeFromElements({ holder, path, label }: Target, elements: Json[], matched: Json[]): void {
   const sub = path.subAttribute;
   if (!sub) {
-    holder[path.attribute.name] = elements.filter((e) => !matched.includes(e));
+    const gone = new Set(matched);
+    holder[path.attribute.name] = elements.filter((e) => !gone.has(e));
     return;
   }
   for (const e of matched) {
@@ -213,14 +251,13 @@ function addSeededElement({ path, label, value }: Target, elements: Json[]): voi
 
 // RFC 7644 §3.5.2.3: "all matching record values SHALL be replaced" by the given value.
 function replaceElements(attribute: AttributeDef, elements: Json[], matched: Json[], value: Json, label: string): Json[] {
-  const replacements: Json[] = [];
+  const replacements = new Map<Json, Json>();
   for (const old of matched) {
-    for (const sub of attribute.subAttributes ?? []) assertMutable(sub, old[sub.name], value[sub.name], `${label}.${sub.name}`);
-    const fresh = structuredClone(value);
-    elements[elements.indexOf(old)] = fresh;
-    replacements.push(fresh);
+    for (const sub of attribute.subAttributes ?? []) assertMutable(sub, old[sub.name], value[sub.name], label, sub.name);
+    replacements.set(old, copyJson(value));
   }
-  return replacements;
+  for (const [i, e] of elements.entries()) elements[i] = replacements.get(e) ?? e;
+  return [...replacements.values()];
 }
 
 function subDef(attribute: AttributeDef, name: string): AttributeDef | undefined {
@@ -229,8 +266,9 @@ function subDef(attribute: AttributeDef, name: string): AttributeDef | undefined
 
 /** Sets each given sub-attribute on `target` (canonical keys, checked by the parser). */
 function mergeElement(attribute: AttributeDef, target: Json, value: Json, label: string): void {
-  for (const [key, v] of Object.entries(value)) {
-    assertMutable(subDef(attribute, key), target[key], v, `${label}.${key}`);
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    assertMutable(subDef(attribute, key), target[key], v, label, key);
     target[key] = v;
   }
 }
@@ -238,21 +276,6 @@ function mergeElement(attribute: AttributeDef, target: Json, value: Json, label:
 /** A filter's comparisons may name readOnly sub-attributes; a created element does not get them. */
 function writableOnly(attribute: AttributeDef, seed: Json): Json {
   return Object.fromEntries(Object.entries(seed).filter(([key]) => subDef(attribute, key)?.mutability !== 'readOnly'));
-}
-
-/** Two values of a multi-valued attribute are the same when their `value` agrees (per caseExact), else when equal. */
-function sameElement(attribute: AttributeDef, a: unknown, b: unknown): boolean {
-  if (attribute.type !== 'complex') return sameScalar(attribute, a, b);
-  const valueSub = attribute.subAttributes?.find((s) => s.name === 'value');
-  if (valueSub && isPlainObject(a) && isPlainObject(b) && a.value !== undefined && b.value !== undefined) {
-    return sameScalar(valueSub, a.value, b.value);
-  }
-  return isDeepStrictEqual(a, b);
-}
-
-function sameScalar(def: AttributeDef, a: unknown, b: unknown): boolean {
-  if (typeof a === 'string' && typeof b === 'string' && !def.caseExact) return a.toLowerCase() === b.toLowerCase();
-  return isDeepStrictEqual(a, b);
 }
 
 /**

@@ -3,6 +3,7 @@
 // plan that yields the same final member set as applying them one by one (RFC 7644 §3.5.2).
 import type { Filter } from 'scim2-parse-filter';
 import { badRequest } from '../scim-error.ts';
+import { MAX_PATCH_MEMBER_VALUES } from '../bounds.ts';
 import { removesListedValues } from '../quirks/index.ts';
 import type { PatchOperation } from './types.ts';
 import { isPlainObject } from './values.ts';
@@ -50,13 +51,13 @@ function membersOperation(state: PlanState, op: PatchOperation): void {
   }
   if (filter) {
     if (op.op !== 'remove') throw badRequest(`'${op.path.text}': members are added or removed whole, not edited`, 'mutability');
-    state.remove(idsOfFilter(filter, op.path.text));
+    state.remove(state.counted(idsOfFilter(filter, op.path.text)));
     return;
   }
-  if (op.op === 'add') state.add(idsOfElements(op.value));
-  else if (op.op === 'replace') state.replace(idsOfElements(op.value));
+  if (op.op === 'add') state.add(state.counted(idsOfElements(op.value)));
+  else if (op.op === 'replace') state.replace(state.counted(idsOfElements(op.value)));
   // Entra removes with `path: "members"` and a value list; without a value, every member goes.
-  else if (removesListedValues(op.value)) state.remove(idsOfElements(op.value));
+  else if (removesListedValues(op.value)) state.remove(state.counted(idsOfElements(op.value)));
   else state.removeAll();
 }
 
@@ -93,6 +94,16 @@ class PlanState {
   private readonly adds = new Set<string>();
   private readonly removes = new Set<string>();
   private all = false;
+  private values = 0;
+
+  /** SPEC §5.4: one PATCH names at most MAX_PATCH_MEMBER_VALUES member values, repeats included. */
+  counted(ids: string[]): string[] {
+    this.values += ids.length;
+    if (this.values > MAX_PATCH_MEMBER_VALUES) {
+      throw badRequest(`A PATCH request may name at most ${MAX_PATCH_MEMBER_VALUES} member values; this one names more`, 'invalidValue');
+    }
+    return ids;
+  }
 
   add(ids: string[]): void {
     for (const id of ids) {

@@ -4,25 +4,64 @@
 import { badRequest } from '../scim-error.ts';
 import { PATCH_OP, schemaRegistry } from '../schema-registry.ts';
 import { pathKey, type ResourceTypeName } from '../schema-types.ts';
-import { isResourceIdentityKey, patchOpName, pathlessEntries, removesListedValues } from '../quirks/index.ts';
+import { patchOpName, pathlessEntries, removesListedValues, resourceIdentityKey } from '../quirks/index.ts';
+import { MAX_PATCH_FILTER_COMPARISONS, MAX_PATCH_OPERATIONS } from '../bounds.ts';
 import { parsePatchPath } from './path.ts';
 import type { PatchOpName, PatchOperation, PatchPath } from './types.ts';
 import { coerceAttributeValue, coerceComplex, coerceElements, coerceSimple, isPlainObject } from './values.ts';
-
-/** Upper bound on `Operations` in one request; more is 400 invalidValue. */
-export const MAX_PATCH_OPERATIONS = 1000;
+import { comparisonsIn } from './value-filter.ts';
 
 /**
  * Parses a PATCH body for a resource type. Operations without `path` are expanded into one
  * operation per attribute of their value, so every returned operation has a path; the order of
- * the request is kept (RFC 7644 §3.5.2: operations are applied in sequence).
+ * the request is kept (RFC 7644 §3.5.2: operations are applied in sequence). `resourceId` is the
+ * id of the resource the request is sent to: a path-less value may repeat it (Okta), never change it.
  */
-export function parsePatchRequest(type: ResourceTypeName, body: unknown): PatchOperation[] {
-  return operationsOf(body).flatMap((raw, index) => parseOperation(type, raw, index));
+export function parsePatchRequest(type: ResourceTypeName, body: unknown, resourceId?: string): PatchOperation[] {
+  const request: RequestContext = { type, resourceId, bounds: new RequestBounds(), paths: new Map() };
+  const parsed: PatchOperation[] = [];
+  for (const [index, raw] of operationsOf(body).entries()) parsed.push(...parseOperation(request, raw, index));
+  return parsed;
+}
+
+interface RequestContext {
+  type: ResourceTypeName;
+  resourceId: string | undefined;
+  bounds: RequestBounds;
+  /** Paths already resolved in this request: clients repeat them (`emails`, `members`) op after op. */
+  paths: Map<string, PatchPath>;
+}
+
+function pathOf(request: RequestContext, text: string): PatchPath {
+  let path = request.paths.get(text);
+  if (!path) request.paths.set(text, (path = parsePatchPath(request.type, text)));
+  return path;
+}
+
+/**
+ * SPEC §5.4: what one PATCH may hold, counted while it is parsed so that an oversized request is
+ * refused before the work it would cause. An attribute of a path-less value is an operation of its
+ * own (RFC 7644 §3.5.2.1: each is handled as if it were the target). The path filters of one
+ * request are bounded together as well as one by one: each is evaluated over every value of its
+ * attribute, so 1,000 filters of 50 comparisons over 100 values would be five million comparisons.
+ */
+class RequestBounds {
+  private operations = 0;
+  private comparisons = 0;
+
+  count(path: PatchPath): void {
+    if (++this.operations > MAX_PATCH_OPERATIONS) {
+      throw badRequest(`A PATCH request may hold at most ${MAX_PATCH_OPERATIONS} operations (an attribute of a value without path counts as one)`, 'invalidValue');
+    }
+    if (path.filter && (this.comparisons += comparisonsIn(path.filter)) > MAX_PATCH_FILTER_COMPARISONS) {
+      throw badRequest(`The path filters of one PATCH request may hold at most ${MAX_PATCH_FILTER_COMPARISONS} comparisons together`, 'invalidFilter');
+    }
+  }
 }
 
 /** Reads a member of a message object; RFC 7643 §2.1: attribute names are case-insensitive. */
 function member(object: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(object, name)) return object[name];
   const key = Object.keys(object).find((k) => k.toLowerCase() === name.toLowerCase());
   return key === undefined ? undefined : object[key];
 }
@@ -40,7 +79,8 @@ function operationsOf(body: unknown): unknown[] {
   return operations;
 }
 
-function parseOperation(type: ResourceTypeName, raw: unknown, index: number): PatchOperation[] {
+function parseOperation(request: RequestContext, raw: unknown, index: number): PatchOperation[] {
+  const { type } = request;
   if (!isPlainObject(raw)) throw badRequest(`Operations[${index}] must be an object`, 'invalidSyntax');
   const op = patchOpName(member(raw, 'op')); // Entra: "Add", "Replace", "Remove"
   if (!op) throw badRequest(`Operations[${index}].op must be "add", "replace" or "remove"`, 'invalidSyntax');
@@ -50,11 +90,11 @@ function parseOperation(type: ResourceTypeName, raw: unknown, index: number): Pa
   if (typeof path !== 'string' || path.trim() === '') {
     // RFC 7644 §3.5.2.2: "If "path" is unspecified, the operation fails with … noTarget".
     if (op === 'remove') throw badRequest(`Operations[${index}]: remove needs a path`, 'noTarget');
-    return pathlessOperations(type, op, value);
+    return pathlessOperations(request, op, value);
   }
-  const extension = schemaRegistry().extensionSchema(type, path.trim());
-  if (extension) return extensionOperations(type, op, extension.id, value);
-  return [operation(op, parsePatchPath(type, path), value)];
+  const extension = /^\s*urn:/i.test(path) ? schemaRegistry().extensionSchema(type, path.trim()) : undefined;
+  if (extension) return extensionOperations(request, op, extension.id, value);
+  return [operation(request, op, pathOf(request, path), value)];
 }
 
 /**
@@ -62,28 +102,34 @@ function parseOperation(type: ResourceTypeName, raw: unknown, index: number): Pa
  * replace, each handled as if it were the target. Keys may be paths (Entra) and the resource's
  * own id may ride along (Okta): see src/scim/quirks.
  */
-function pathlessOperations(type: ResourceTypeName, op: PatchOpName, value: unknown): PatchOperation[] {
+function pathlessOperations(request: RequestContext, op: PatchOpName, value: unknown): PatchOperation[] {
   if (!isPlainObject(value)) throw badRequest(`${op} without path needs an object of attributes as value`, 'invalidValue');
-  return pathlessEntries(value, schemaRegistry().model(type).schemaIds)
-    .filter(([key]) => !isResourceIdentityKey(key))
-    .map(([key, inner]) => operation(op, parsePatchPath(type, key), inner));
+  const operations: PatchOperation[] = [];
+  for (const [key, inner] of pathlessEntries(value, schemaRegistry().model(request.type).schemaIds)) {
+    const identity = resourceIdentityKey(key, inner, request.resourceId);
+    if (identity === 'changes-id') throw badRequest(`Attribute 'id' is readOnly and cannot be changed`, 'mutability');
+    if (identity === 'describes-resource') continue;
+    operations.push(operation(request, op, pathOf(request, key), inner));
+  }
+  return operations;
 }
 
 /**
  * A path that is a whole extension URN (outside the RFC's ABNF, but sent by some clients): add and
  * replace read the value as the extension object; remove removes each of its attributes.
  */
-function extensionOperations(type: ResourceTypeName, op: PatchOpName, urn: string, value: unknown): PatchOperation[] {
+function extensionOperations(request: RequestContext, op: PatchOpName, urn: string, value: unknown): PatchOperation[] {
   if (op !== 'remove') {
     if (!isPlainObject(value)) throw badRequest(`${op} of '${urn}' needs an object as value`, 'invalidValue');
-    return pathlessOperations(type, op, { [urn]: value });
+    return pathlessOperations(request, op, { [urn]: value });
   }
   return schemaRegistry()
     .schema(urn)
-    .attributes.map((a) => operation('remove', parsePatchPath(type, `${urn}:${a.name}`), undefined));
+    .attributes.map((a) => operation(request, 'remove', pathOf(request, `${urn}:${a.name}`), undefined));
 }
 
-function operation(op: PatchOpName, path: PatchPath, raw: unknown): PatchOperation {
+function operation(request: RequestContext, op: PatchOpName, path: PatchPath, raw: unknown): PatchOperation {
+  request.bounds.count(path);
   const label = pathKey(path);
   // RFC 7644 §3.5.2: "a client MUST NOT modify an attribute that has mutability readOnly".
   if (path.attribute.mutability === 'readOnly' || path.subAttribute?.mutability === 'readOnly') {

@@ -1,11 +1,12 @@
-// Value filters in PATCH paths (`emails[type eq "work"]`, RFC 7644 §3.5.2 valuePath), parsed with
-// scim2-parse-filter and evaluated in memory over the elements of ONE multi-valued attribute of ONE
-// resource. This is not collection filtering: lists are filtered in SQL (src/store).
-import { parse, type Compare, type Filter } from 'scim2-parse-filter';
+// Value filters in PATCH paths (`emails[type eq "work"]`, RFC 7644 §3.5.2 valuePath), parsed by
+// value-filter-syntax.ts and evaluated in memory over the elements of ONE multi-valued attribute of
+// ONE resource. This is not collection filtering: lists are filtered in SQL (src/store).
+import type { Compare, Filter } from 'scim2-parse-filter';
 import { badRequest } from '../scim-error.ts';
 import type { AttributeDef } from '../schema-types.ts';
 import { coerceBooleanString } from '../quirks/index.ts';
 import { MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH } from '../filter.ts';
+import { parseValueFilter } from './value-filter-syntax.ts';
 
 type CompareOp = Compare['op'];
 const ORDERING: readonly CompareOp[] = ['gt', 'ge', 'lt', 'le'];
@@ -20,15 +21,24 @@ const invalidFilter = (detail: string) => badRequest(detail, 'invalidFilter');
  * `attribute`: names become canonical, comparison values get the sub-attribute's type.
  */
 export function compileValueFilter(attribute: AttributeDef, text: string): Filter {
-  // The filter complexity bound of SPEC §5.1 holds for path filters too.
+  // The filter complexity bound of SPEC §5.4 holds for path filters too.
   if (text.length > MAX_FILTER_LENGTH) throw invalidFilter(`The filter in a path is longer than ${MAX_FILTER_LENGTH} characters`);
-  let ast: Filter;
-  try {
-    ast = parse(text);
-  } catch (e) {
-    throw invalidFilter(`Invalid filter in path '${attribute.name}[${text}]': ${(e as Error).message}`);
+  return canonicalFilter(attribute, parseValueFilter(text), { comparisons: 0 }, 1);
+}
+
+/** How many comparisons (`pr` included) a filter holds. */
+export function comparisonsIn(filter: Filter): number {
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      return filter.filters.reduce((n, f) => n + comparisonsIn(f), 0);
+    case 'not':
+      return comparisonsIn(filter.filter);
+    case '[]':
+      return comparisonsIn(filter.valFilter);
+    default:
+      return 1;
   }
-  return canonicalFilter(attribute, ast, { comparisons: 0 }, 1);
 }
 
 function canonicalFilter(attribute: AttributeDef, f: Filter, count: { comparisons: number }, depth: number): Filter {
@@ -48,6 +58,8 @@ function canonicalFilter(attribute: AttributeDef, f: Filter, count: { comparison
 }
 
 function subAttributeOf(attribute: AttributeDef, name: string): AttributeDef {
+  const canonical = attribute.subAttributes?.find((s) => s.name === name);
+  if (canonical) return canonical;
   // `emails[emails.type eq "work"]` is not in the ABNF, but the prefix is harmless; accept it.
   const prefix = `${attribute.name.toLowerCase()}.`;
   const bare = name.toLowerCase().startsWith(prefix) ? name.slice(prefix.length) : name;
@@ -86,64 +98,160 @@ function comparisonValue(sub: AttributeDef, value: Compare['compValue'], label: 
 
 /** Whether one element of `attribute` matches a compiled filter. */
 export function matchesValueFilter(filter: Filter, attribute: AttributeDef, element: unknown): boolean {
-  const record = typeof element === 'object' && element !== null ? (element as Record<string, unknown>) : {};
+  return matchingValues(filter, attribute, [element]).length === 1;
+}
+
+/**
+ * The values of a multi-valued attribute that a compiled filter selects, in order. One PATCH may
+ * run 1,000 path filters over 100 values each (SPEC §5.4), so a filter is built once into closures
+ * over comparison values prepared up front (folded to lower case, a date parsed), and the values'
+ * sub-attributes are prepared once per array and sub-attribute, and reused by the next filter
+ * over the same array for as long as they are unchanged.
+ */
+export function matchingValues<T>(filter: Filter, attribute: AttributeDef, values: T[]): T[] {
+  const { slots, test } = compiled(filter, attribute);
+  const columns = slots.map((sub) => column(values, sub));
+  const row: Prepared[] = new Array(slots.length);
+  const selected: T[] = [];
+  for (let i = 0; i < values.length; i++) {
+    for (let s = 0; s < columns.length; s++) row[s] = columns[s][i];
+    if (test(row)) selected.push(values[i]);
+  }
+  return selected;
+}
+
+/** A sub-attribute's value made ready to compare; undefined when unassigned. */
+type Prepared = string | number | boolean | undefined;
+/** A filter over one value's prepared sub-attributes, one slot per sub-attribute it names. */
+type Test = (row: Prepared[]) => boolean;
+interface Compiled {
+  slots: AttributeDef[];
+  test: Test;
+}
+
+const compiledFilters = new WeakMap<Filter, Compiled>();
+
+function compiled(filter: Filter, attribute: AttributeDef): Compiled {
+  let built = compiledFilters.get(filter);
+  if (!built) {
+    const slots: AttributeDef[] = [];
+    const slotOf = (name: string): Slot => {
+      const sub = subAttributeOf(attribute, name);
+      const index = slots.indexOf(sub);
+      return [index === -1 ? slots.push(sub) - 1 : index, sub];
+    };
+    built = { slots, test: buildTest(filter, slotOf) };
+    compiledFilters.set(filter, built);
+  }
+  return built;
+}
+
+/** The prepared sub-attribute of each value of an array, kept with the raw values it was made from. */
+const columns = new WeakMap<unknown[], Map<string, { raw: unknown[]; prepared: Prepared[] }>>();
+
+function column(values: unknown[], sub: AttributeDef): Prepared[] {
+  let bySub = columns.get(values);
+  if (!bySub) columns.set(values, (bySub = new Map()));
+  const kept = bySub.get(sub.name);
+  if (kept && kept.raw.length === values.length && values.every((v, i) => subValue(v, sub) === kept.raw[i])) return kept.prepared;
+  const raw = values.map((v) => subValue(v, sub));
+  const prepared = raw.map((r) => prepare(sub, r));
+  bySub.set(sub.name, { raw, prepared });
+  return prepared;
+}
+
+function subValue(value: unknown, sub: AttributeDef): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[sub.name] : undefined;
+}
+
+/** Where a sub-attribute's prepared value sits in a row, and the sub-attribute. */
+type Slot = [number, AttributeDef];
+
+function buildTest(filter: Filter, slotOf: (name: string) => Slot): Test {
   switch (filter.op) {
-    case 'and':
-      return filter.filters.every((f) => matchesValueFilter(f, attribute, element));
-    case 'or':
-      return filter.filters.some((f) => matchesValueFilter(f, attribute, element));
-    case 'not':
-      return !matchesValueFilter(filter.filter, attribute, element);
-    case 'pr':
-      return isPresent(record[filter.attrPath]);
+    case 'and': {
+      const parts = filter.filters.map((f) => buildTest(f, slotOf));
+      return (row) => {
+        for (const part of parts) if (!part(row)) return false;
+        return true;
+      };
+    }
+    case 'or': {
+      const parts = filter.filters.map((f) => buildTest(f, slotOf));
+      return (row) => {
+        for (const part of parts) if (part(row)) return true;
+        return false;
+      };
+    }
+    case 'not': {
+      const part = buildTest(filter.filter, slotOf);
+      return (row) => !part(row);
+    }
+    case 'pr': {
+      const [slot] = slotOf(filter.attrPath);
+      return (row) => row[slot] !== undefined;
+    }
     case '[]':
-      return false;
+      return () => false;
     default:
-      return compare(filter, subAttributeOf(attribute, filter.attrPath), record[filter.attrPath]);
+      return comparison(filter, slotOf);
   }
 }
 
-// RFC 7644 §3.4.2.2 "pr": a non-empty value.
-function isPresent(value: unknown): boolean {
-  if (value === undefined || value === null || value === '') return false;
-  return !(Array.isArray(value) && value.length === 0);
-}
-
-function compare(f: Compare, sub: AttributeDef, actual: unknown): boolean {
-  if (!isPresent(actual) || f.compValue === null) {
-    // `eq null` matches an unassigned value, `ne null` an assigned one (RFC 7643 §2.5).
-    const equal = !isPresent(actual) && f.compValue === null;
-    return f.op === 'eq' ? equal : f.op === 'ne' ? !equal : false;
+// RFC 7643 §2.5: null is unassigned; `pr` is a non-empty value (RFC 7644 §3.4.2.2).
+function prepare(sub: AttributeDef, actual: unknown): Prepared {
+  if (actual === undefined || actual === null || actual === '' || (Array.isArray(actual) && actual.length === 0)) return undefined;
+  switch (sub.type) {
+    case 'boolean':
+      return actual as boolean;
+    case 'dateTime':
+      return Date.parse(String(actual));
+    case 'integer':
+    case 'decimal':
+      return typeof actual === 'number' ? actual : Number.NaN;
+    default:
+      // RFC 7643 §2.2 caseExact: case-insensitive string attributes compare without case.
+      return sub.caseExact ? String(actual) : String(actual).toLowerCase();
   }
-  if (sub.type === 'boolean') return f.op === 'eq' ? actual === f.compValue : f.op === 'ne' ? actual !== f.compValue : false;
-  if (sub.type === 'dateTime') return ordered(f.op, Date.parse(String(actual)), Date.parse(String(f.compValue)));
-  if (sub.type === 'integer' || sub.type === 'decimal') return typeof actual === 'number' && ordered(f.op, actual, f.compValue as number);
-  // RFC 7643 §2.2 caseExact: case-insensitive string attributes compare without case.
-  const fold = (s: string) => (sub.caseExact ? s : s.toLowerCase());
-  const a = fold(String(actual));
-  const b = fold(String(f.compValue));
-  if (f.op === 'co') return a.includes(b);
-  if (f.op === 'sw') return a.startsWith(b);
-  if (f.op === 'ew') return a.endsWith(b);
-  return ordered(f.op, a, b);
 }
 
-function ordered<T extends number | string>(op: CompareOp, a: T, b: T): boolean {
-  if (typeof a === 'number' && Number.isNaN(a)) return false;
+/**
+ * One comparison over a row. `eq null` matches an unassigned value, `ne null` an assigned one
+ * (RFC 7643 §2.5); an unassigned value is `ne` any value and matches no other comparison; a number
+ * that is not one (an unreadable date) matches nothing, not even `ne`.
+ */
+function comparison(f: Compare, slotOf: (name: string) => Slot): Test {
+  const [slot, sub] = slotOf(f.attrPath);
+  const { op, compValue } = f;
+  if (compValue === null) {
+    if (op === 'eq') return (row) => row[slot] === undefined;
+    if (op === 'ne') return (row) => row[slot] !== undefined;
+    return () => false;
+  }
+  return compareTest(op, slot, prepare(sub, compValue));
+}
+
+function compareTest(op: CompareOp, slot: number, expected: Prepared): Test {
   switch (op) {
     case 'eq':
-      return a === b;
+      return (row) => row[slot] !== undefined && row[slot] === expected;
     case 'ne':
-      return a !== b;
+      return (row) => row[slot] === undefined || (row[slot] !== expected && !Number.isNaN(row[slot]));
+    case 'co':
+      return (row) => typeof row[slot] === 'string' && (row[slot] as string).includes(expected as string);
+    case 'sw':
+      return (row) => typeof row[slot] === 'string' && (row[slot] as string).startsWith(expected as string);
+    case 'ew':
+      return (row) => typeof row[slot] === 'string' && (row[slot] as string).endsWith(expected as string);
     case 'gt':
-      return a > b;
+      return (row) => row[slot] !== undefined && (row[slot] as number) > (expected as number);
     case 'ge':
-      return a >= b;
+      return (row) => row[slot] !== undefined && (row[slot] as number) >= (expected as number);
     case 'lt':
-      return a < b;
+      return (row) => row[slot] !== undefined && (row[slot] as number) < (expected as number);
     case 'le':
-      return a <= b;
+      return (row) => row[slot] !== undefined && (row[slot] as number) <= (expected as number);
     default:
-      return false;
+      return () => false;
   }
 }

@@ -10,10 +10,16 @@
 /**
  * Okta renames a group with `{"op":"replace","value":{"id":"<group id>","displayName":"New"}}`:
  * the resource's own `id` rides along in a path-less value. `id` is readOnly (RFC 7643 §3.1) and
- * targeting it is a mutability error, but here it only identifies the resource, so path-less keys
- * `id` and `schemas` are skipped.
+ * a client "MUST NOT modify" it (RFC 7644 §3.5.2), but repeating the id the request is sent to
+ * modifies nothing, so that key is skipped; any other id is a change, refused like `path: "id"`.
+ * `schemas` in a path-less value names the schemas its attributes come from (RFC 7643 §3) and is
+ * not an attribute of the resource: skipped. (`meta` is an attribute, readOnly: refused.)
  */
-export function isResourceIdentityKey(key: string): boolean {
+export function resourceIdentityKey(key: string, value: unknown, resourceId: string | undefined): 'describes-resource' | 'changes-id' | undefined {
   const lower = key.toLowerCase();
-  return lower === 'id' || lower === 'schemas';
+  if (lower === 'schemas') return 'describes-resource';
+  if (lower !== 'id') return undefined;
+  // Ids are UUIDs, whose hex digits may come in either case.
+  const same = typeof value === 'string' && resourceId !== undefined && value.toLowerCase() === resourceId.toLowerCase();
+  return same ? 'describes-resource' : 'changes-id';
 }
