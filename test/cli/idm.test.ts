@@ -93,7 +93,7 @@ describe('idm against a running server', () => {
 
   it('stops on SIGTERM: stops listening, closes the database and exits 0', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      env: { ...env, PORT: '0', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'idm-sig-')), DATABASE_URL: '' },
+      env: { ...env, PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
