@@ -109,7 +109,7 @@ async function run(
   let stopping: Promise<void> | undefined;
   const exit = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
     exited = signal ? `signal ${signal}` : `exit code ${code}`;
-    if (!stopping) log.error({ pid: child.pid, exit: exited }, 'the embedded PostgreSQL server stopped unexpectedly; see postgres.log');
+    if (!stopping) log.error({ postgresPid: child.pid, exit: exited }, 'the embedded PostgreSQL server stopped unexpectedly; see postgres.log');
     resolve();
   }));
   child.once('error', (err) => log.error({ err }, 'the embedded PostgreSQL server could not be run'));
@@ -140,7 +140,7 @@ async function run(
     await waitUntilReady(pgdata, child.pid, () => exited, pgLog);
     const url = `postgres://${USER}@localhost/${DATABASE}?host=${encodeURIComponent(socketDir)}`;
     await createAppDatabase(socketDir);
-    log.info({ pid: child.pid, socketDir }, 'embedded PostgreSQL is running');
+    log.info({ postgresPid: child.pid, socketDir }, 'embedded PostgreSQL is running');
     return { url, stop };
   } catch (err) {
     await stop().catch(() => undefined);

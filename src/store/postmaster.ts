@@ -93,11 +93,11 @@ export async function stopLeftoverServer(pgdata: string, log: Logger): Promise<P
   const postmaster = isPostmasterOf(pidFile.pid, pgdata);
   if (postmaster === 'unknown') return undefined;
   if (!postmaster) {
-    log.warn({ pid: pidFile.pid }, 'removing a stale postmaster.pid whose process id now belongs to another program');
+    log.warn({ postgresPid: pidFile.pid }, 'removing a stale postmaster.pid whose process id now belongs to another program');
     fs.rmSync(path.join(pgdata, 'postmaster.pid'), { force: true });
     return undefined;
   }
-  log.warn({ pid: pidFile.pid }, 'stopping the embedded PostgreSQL server left running by an earlier start');
+  log.warn({ postgresPid: pidFile.pid }, 'stopping the embedded PostgreSQL server left running by an earlier start');
   if ((await signalAndWait(pidFile.pid, 'SIGINT', 120_000)) || (await signalAndWait(pidFile.pid, 'SIGQUIT', 60_000))) return pidFile;
   throw new Error(`the PostgreSQL server (pid ${pidFile.pid}) left running on ${pgdata} does not stop; stop it and start again`);
 }
