@@ -8,12 +8,13 @@ import { promisify } from 'node:util';
 import { isRunning, readPidFile, signalAndWait } from '../src/store/postmaster.ts';
 import { IDM } from './helpers/cli-server.ts';
 import { exitCode, killServer, spawnServer, type ServerProcess } from './helpers/server-process.ts';
+import { onlyWithoutDatabaseUrl } from './helpers/test-server.ts';
 
 const run = promisify(execFile);
 
 // `npm start` and `idm migrate` without DATABASE_URL, as a user runs them: each on its own
 // embedded PostgreSQL server in a fresh DATA_DIR.
-describe('the embedded database of npm start (no DATABASE_URL)', { timeout: 10 * 60_000 }, () => {
+describe('the embedded database of npm start (no DATABASE_URL)', { timeout: 10 * 60_000, skip: onlyWithoutDatabaseUrl }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'idm-default-'));
   const pgdata = path.join(dataDir, 'postgres');
   const env = { DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'info' };

@@ -11,6 +11,12 @@ import { migrate, openDb } from '../../src/store/db.ts';
 export const TEST_SERVER_ENV = 'IDM_TEST_SERVER_URL';
 export const TEST_TEMPLATE_ENV = 'IDM_TEST_TEMPLATE';
 
+/**
+ * `skip` for tests of the embedded server itself: it is what runs without DATABASE_URL, so the
+ * run with one (CI's second) need not test it again.
+ */
+export const onlyWithoutDatabaseUrl = process.env.DATABASE_URL ? 'DATABASE_URL is set: the embedded default is tested in the run without it' : false;
+
 export function databaseUrlOn(serverUrl: string, name: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;

@@ -10,6 +10,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/store/embedded-postgres.ts';
 import { isRunning, readPidFile } from '../../src/store/postmaster.ts';
+import { onlyWithoutDatabaseUrl } from '../helpers/test-server.ts';
 
 const dirs: string[] = [];
 const servers: EmbeddedPostgres[] = [];
@@ -52,7 +53,7 @@ function uidOf(pid: number): number {
   return Number(/^Uid:\s+(\d+)/m.exec(status)![1]);
 }
 
-describe('embedded PostgreSQL server', { timeout: 10 * 60_000 }, () => {
+describe('embedded PostgreSQL server', { timeout: 10 * 60_000, skip: onlyWithoutDatabaseUrl }, () => {
   after(async () => {
     for (const server of servers) await server.stop().catch(() => undefined);
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
