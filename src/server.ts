@@ -1,7 +1,7 @@
 import http from 'node:http';
 import pino from 'pino';
 import { loadConfig, type Config } from './config/config.ts';
-import { openDb, migrate, type Db } from './store/db.ts';
+import { openDatabase, migrate, type Db } from './store/db.ts';
 import { loadOrCreateSigningKey } from './auth/signing-key.ts';
 import { buildApp } from './app.ts';
 import { OutboxWorker } from './delivery/outbox-worker.ts';
@@ -18,22 +18,33 @@ export interface RunningServer {
 
 /** Opens the database, migrates, listens; resolves once accepting connections. */
 export async function startServer(config: Config, log = pino({ level: config.logLevel })): Promise<RunningServer> {
-  const db = openDb({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
-  const applied = await migrate(db);
-  if (applied.length) log.info({ migrations: applied }, 'migrations applied');
-  const key = await loadOrCreateSigningKey(config.dataDir, config.signingKey);
-  const app = buildApp({ db, config, key, log, now: () => new Date() });
-  // Without SMTP_URL messages wait in the outbox for the operators (idm outbox).
-  const worker = config.smtpUrl ? new OutboxWorker(db, log, { smtpUrl: config.smtpUrl, from: config.smtpFrom }) : undefined;
-  worker?.start();
-  const requests = trackRequests(app.callback());
-  const server = http.createServer(requests.listener);
-  server.on('connect', refuseConnect(log));
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  const database = await openDatabase(config, log);
+  const { db } = database;
+  let worker: OutboxWorker | undefined;
+  let server: http.Server;
+  let requests: ReturnType<typeof trackRequests>;
+  try {
+    const applied = await migrate(db);
+    if (applied.length) log.info({ migrations: applied }, 'migrations applied');
+    const key = await loadOrCreateSigningKey(config.dataDir, config.signingKey);
+    const app = buildApp({ db, config, key, log, now: () => new Date() });
+    // Without SMTP_URL messages wait in the outbox for the operators (idm outbox).
+    worker = config.smtpUrl ? new OutboxWorker(db, log, { smtpUrl: config.smtpUrl, from: config.smtpFrom }) : undefined;
+    worker?.start();
+    requests = trackRequests(app.callback());
+    server = http.createServer(requests.listener);
+    server.on('connect', refuseConnect(log));
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    // A start that fails (a migration, a port in use) leaves no embedded database running.
+    await worker?.stop();
+    await database.close();
+    throw err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
@@ -46,7 +57,7 @@ export async function startServer(config: Config, log = pino({ level: config.log
     stopping ??= (async () => {
       await closeGracefully(server, requests, config.shutdownGraceMs, log);
       await worker?.stop();
-      await db.destroy();
+      await database.close();
       log.info('stopped');
     })();
     return stopping;

@@ -1,38 +1,56 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
+import type { Logger } from 'pino';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
 export type Db = Knex;
 
 const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
 export interface DbOptions {
-  /** postgres://… — when absent, the embedded PGlite database is used. */
-  databaseUrl?: string;
-  /** Directory for the embedded database; undefined means in memory (tests). */
-  pgliteDir?: string;
+  /** postgres://… of the database. */
+  databaseUrl: string;
   poolMax?: number;
 }
 
 export function openDb(options: DbOptions): Db {
-  if (options.databaseUrl) {
-    return knexFactory({
-      client: 'pg',
-      // JIT compilation costs more than it saves on short OLTP statements (seen at ~95 ms on a deep OFFSET).
-      connection: { connectionString: options.databaseUrl, options: '-c jit=off' },
-      pool: { min: 0, max: options.poolMax ?? 10 },
-      migrations: migrationConfig,
-    });
-  }
-  if (options.pgliteDir) fs.mkdirSync(options.pgliteDir, { recursive: true });
   return knexFactory({
-    client: ClientPgLite as unknown as typeof knexFactory.Client,
-    dialect: 'postgres',
-    connection: (options.pgliteDir ? { filename: options.pgliteDir } : {}) as Knex.StaticConnectionConfig,
+    client: 'pg',
+    // JIT compilation costs more than it saves on short OLTP statements (seen at ~95 ms on a deep OFFSET).
+    connection: { connectionString: options.databaseUrl, options: '-c jit=off' },
+    pool: { min: 0, max: options.poolMax ?? 10 },
     migrations: migrationConfig,
   });
+}
+
+export interface Database {
+  db: Db;
+  /** Closes the pool, then stops the embedded server if this opened one. */
+  close: () => Promise<void>;
+}
+
+/**
+ * The database of SPEC §6.1: the PostgreSQL server of DATABASE_URL, or without one the embedded
+ * server under DATA_DIR, started here.
+ */
+export async function openDatabase(config: { databaseUrl: string | undefined; dataDir: string }, log: Logger): Promise<Database> {
+  if (config.databaseUrl) {
+    const db = openDb({ databaseUrl: config.databaseUrl });
+    return { db, close: () => db.destroy() };
+  }
+  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log });
+  const db = openDb({ databaseUrl: embedded.url });
+  return {
+    db,
+    close: async () => {
+      try {
+        await db.destroy();
+      } finally {
+        await embedded.stop();
+      }
+    },
+  };
 }
 
 const migrationConfig: Knex.MigratorConfig = {
@@ -44,8 +62,4 @@ const migrationConfig: Knex.MigratorConfig = {
 export async function migrate(db: Db): Promise<string[]> {
   const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]];
   return applied;
-}
-
-export function isEmbedded(db: Db): boolean {
-  return db.client.config.client !== 'pg';
 }

@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { isEmbedded } from './db.ts';
 
 const names = new Map<string, string>();
 
@@ -18,10 +17,9 @@ function statementName(sql: string): string {
  * connection: PostgreSQL then skips parsing and, once it settles on a generic plan, planning —
  * most of its cost for a one-row lookup. The query is compiled once and sent raw, sparing knex a
  * second compilation. Only for shapes that do not vary with client input (the name is the hash of
- * the SQL text, and each one is kept by every connection). PGlite runs the query as it is.
+ * the SQL text, and each one is kept by every connection).
  */
 export async function preparedRows<T>(db: Knex, query: Knex.QueryBuilder): Promise<T[]> {
-  if (isEmbedded(db)) return (await query) as T[];
   const { sql, bindings } = query.toSQL();
   const result = await db.raw(sql, bindings as Knex.RawBinding[]).options({ name: statementName(sql) });
   return result.rows as T[];
@@ -56,7 +54,6 @@ interface PoolClient {
  * machinery (binding, compiling, the runner) costs a good part of what the whole request does.
  */
 export async function preparedRaw<T>(db: Knex, sql: string, bindings: Knex.RawBinding[]): Promise<T[]> {
-  if (isEmbedded(db)) return ((await db.raw(sql, bindings)) as { rows: T[] }).rows;
   const { name, text } = nativeOf(db, sql);
   if (db.isTransaction) return ((await db.raw(sql, bindings).options({ name })) as { rows: T[] }).rows;
   const client = db.client as PoolClient;

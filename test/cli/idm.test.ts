@@ -89,7 +89,7 @@ describe('idm against a running server', () => {
   });
 
   it('stops on SIGTERM: stops listening, closes the database and exits 0', async () => {
-    // On the database of the run: the test's PostgreSQL database, or an embedded one of its own.
+    // On the test's database of the run's server, with a DATA_DIR of its own.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idm-sig-'));
     const { child, url } = await spawnServer({ ...env, DATA_DIR: dir });
     try {

@@ -9,7 +9,7 @@ import { runFile } from './child-process.ts';
 
 export const IDM = path.resolve('bin/idm.js');
 
-/** A real server for `idm` to talk to: on a throwaway PostgreSQL database when DATABASE_URL is set. */
+/** A real server for `idm` to talk to, on a throwaway database of the test run's server. */
 export interface CliServer {
   server: RunningServer;
   dataDir: string;
@@ -21,15 +21,11 @@ export interface CliServer {
 
 export async function startCliServer(operator: string): Promise<CliServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'idm-cli-'));
-  let testDb: TestDb | undefined;
-  let databaseUrl: string | undefined;
-  if (process.env.DATABASE_URL) {
-    testDb = await createTestDb();
-    await testDb.db.destroy();
-    databaseUrl = testDb.url;
-  }
+  const testDb: TestDb = await createTestDb();
+  await testDb.db.destroy();
+  const databaseUrl = testDb.url;
   const server = await startServer({ ...loadConfig({}), dataDir, port: 0, databaseUrl }, pino({ level: 'silent' }));
-  const env = { ...process.env, DATA_DIR: dataDir, IDM_URL: server.url, DATABASE_URL: databaseUrl ?? '', IDM_OPERATOR: operator };
+  const env = { ...process.env, DATA_DIR: dataDir, IDM_URL: server.url, DATABASE_URL: databaseUrl, IDM_OPERATOR: operator };
   return {
     server,
     dataDir,
@@ -37,7 +33,7 @@ export async function startCliServer(operator: string): Promise<CliServer> {
     idm: (...args) => runFile(process.execPath, [IDM, ...args], { env }),
     stop: async () => {
       await server.stop();
-      if (testDb) await testDb.drop().catch(() => undefined);
+      await testDb.drop().catch(() => undefined);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -62,7 +62,7 @@ describe('operations endpoints and request handling', () => {
       const res = await small.http().post('/admin/v1/organisations').set('Authorization', `Bearer ${await small.operatorToken()}`).send({ name: 'x'.repeat(5000), type: 'municipality' });
       assert.equal(res.status, 413);
       assert.equal(res.body.status, '413');
-      assert.equal((await small.testDb.db('organisations').count({ n: '*' }).first())!.n, small.testDb.url ? '0' : 0);
+      assert.equal((await small.testDb.db('organisations').count({ n: '*' }).first())!.n, '0');
     } finally {
       await small.close();
     }

@@ -1,19 +1,21 @@
-import path from 'node:path';
 import type { Command } from 'commander';
+import pino from 'pino';
 import type { CliContext } from '../context.ts';
-import { migrate, openDb } from '../../store/db.ts';
+import { migrate, openDatabase } from '../../store/db.ts';
 
 export function registerMigrate(program: Command, cli: CliContext): void {
   program
     .command('migrate')
     .description('apply database migrations (the server also does this at start); the embedded database must not be in use by a running server')
     .action(async () => {
-      const db = openDb({ databaseUrl: cli.config.databaseUrl, pgliteDir: path.join(cli.config.dataDir, 'pglite') });
+      // Without DATABASE_URL this starts the embedded server of DATA_DIR for the while, and is
+      // refused while a server runs on it (that server migrated at its start).
+      const database = await openDatabase(cli.config, pino({ level: 'warn' }, pino.destination(2)));
       try {
-        const applied = await migrate(db);
+        const applied = await migrate(database.db);
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
       } finally {
-        await db.destroy();
+        await database.close();
       }
     });
 }
