@@ -77,7 +77,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (!fs.existsSync(path.join(pgdata, 'PG_VERSION'))) await initialise(bin.initdb, pgdata, owner, durable, log);
     socketDir = socketDirectory(pgdata, owner);
     pgLog = openPostgresLog(path.join(dataDir, 'postgres.log'), log);
-    return await run(bin.postgres, pgdata, socketDir, owner, durable, pgLog, lock.release, log);
+    return await run({ postgres: bin.postgres, pgdata, socketDir, owner, durable, pgLog, releaseLock: lock.release, log });
   } catch (err) {
     pgLog?.close();
     if (socketDir) removeSocketDir(socketDir);
@@ -86,10 +86,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 }
 
-async function run(
-  postgres: string, pgdata: string, socketDir: string, owner: Owner | undefined, durable: boolean,
-  pgLog: PostgresLog, releaseLock: () => Promise<void>, log: Logger,
-): Promise<EmbeddedPostgres> {
+interface Run {
+  postgres: string;
+  pgdata: string;
+  socketDir: string;
+  owner: Owner | undefined;
+  durable: boolean;
+  pgLog: PostgresLog;
+  releaseLock: () => Promise<void>;
+  log: Logger;
+}
+
+async function run({ postgres, pgdata, socketDir, owner, durable, pgLog, releaseLock, log }: Run): Promise<EmbeddedPostgres> {
   const settings = {
     listen_addresses: '',
     unix_socket_directories: socketDir,
@@ -107,12 +115,18 @@ async function run(
   child.unref();
   let exited: string | undefined;
   let stopping: Promise<void> | undefined;
-  const exit = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
-    exited = signal ? `signal ${signal}` : `exit code ${code}`;
-    if (!stopping) log.error({ postgresPid: child.pid, exit: exited }, 'the embedded PostgreSQL server stopped unexpectedly; see postgres.log');
-    resolve();
-  }));
-  child.once('error', (err) => log.error({ err }, 'the embedded PostgreSQL server could not be run'));
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = signal ? `signal ${signal}` : `exit code ${code}`;
+      if (!stopping) log.error({ postgresPid: child.pid, exit: exited }, 'the embedded PostgreSQL server stopped unexpectedly; see postgres.log');
+      resolve();
+    });
+    // The binary could not be run at all (missing, not executable): there will be no exit event.
+    child.once('error', (err) => {
+      exited ??= `could not run ${postgres}: ${err.message}`;
+      resolve();
+    });
+  });
   // Should this process end without stop(), the server still shuts down rather than outliving it.
   const stopOnExit = () => {
     if (!exited) child.kill('SIGINT');
