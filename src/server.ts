@@ -71,9 +71,17 @@ if (isMain) {
   const log = pino({ level: config.logLevel });
   const starting = startServer(config, log);
   // Handlers go in before the server starts listening, so a signal that arrives right after
-  // "listening" is logged still shuts down gracefully instead of killing the process.
+  // "listening" is logged still shuts down gracefully instead of killing the process. They stay
+  // in place: npm passes a terminal's Ctrl-C on as a second SIGINT, which must not cut the drain
+  // short (it is bounded by SHUTDOWN_GRACE_MS).
+  let shuttingDown = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (shuttingDown) {
+        log.info({ signal }, 'already shutting down');
+        return;
+      }
+      shuttingDown = true;
       log.info({ signal }, 'shutting down');
       starting
         .then((running) => running.stop())
