@@ -81,14 +81,12 @@ export async function changeMembership(req: TenantRequest, id: string, delta: Me
       throw badRequest(`member value "${unknown[0]}" is not a User of this organisation`, 'invalidValue');
     }
 
-    const removed: string[] = [];
-    if (delta.replaceWith !== undefined) {
-      removed.push(...(await groups.removeMembersExcept(group.id, delta.replaceWith)));
-    } else if (delta.removeAll) {
-      removed.push(...(await groups.removeAllMembers(group.id)));
-    }
+    // concat, not push(...ids): spreading some 125,000 arguments overflows the stack.
+    let removed: string[] = [];
+    if (delta.replaceWith !== undefined) removed = await groups.removeMembersExcept(group.id, delta.replaceWith);
+    else if (delta.removeAll) removed = await groups.removeAllMembers(group.id);
     const added = await groups.addMembers(group.id, incoming, tx.now);
-    removed.push(...(await groups.removeMembers(group.id, delta.remove)));
+    removed = removed.concat(await groups.removeMembers(group.id, delta.remove));
 
     const changedUsers = [...new Set([...added, ...removed])];
     if (changedUsers.length === 0) return group;

@@ -40,7 +40,7 @@ export function credentialsStore(db: Knex) {
 
     find,
 
-    /** Users among `ids` (users' ids, UUIDs) who have never been issued credentials (SPEC §3.4: the first grant issues them). */
+    /** Users among `ids` who have never been issued credentials (SPEC §3.4: the first grant issues them). */
     async withoutCredentials(orgId: string, ids: string[]): Promise<CredentialRow[]> {
       if (ids.length === 0) return [];
       return db('users').where({ org_id: orgId, credential_status: 'none' }).whereRaw(`id = any(${ID_ARRAY})`, [idList(ids)]).orderBy('user_name').select(COLUMNS);

@@ -82,7 +82,7 @@ export function groupsStore(db: Knex, orgId: string) {
       await db('groups').where({ org_id: orgId, id }).update({ version: db.raw('version + 1'), modified_at: now });
     },
 
-    /** Adds the users not yet members; returns the ids actually added. `userIds` are users' ids (UUIDs), as `existing` found them. */
+    /** Adds the users not yet members; returns the ids actually added. */
     async addMembers(groupId: string, userIds: string[], now: Date): Promise<string[]> {
       if (userIds.length === 0) return [];
       const result = await db.raw(
@@ -97,11 +97,10 @@ export function groupsStore(db: Knex, orgId: string) {
     },
 
     async removeMembers(groupId: string, userIds: string[]): Promise<string[]> {
-      const valid = userIds.filter(isUuid);
-      if (valid.length === 0) return [];
+      if (userIds.length === 0) return [];
       const result = await db.raw(
         `with gone as (delete from memberships where org_id = ? and group_id = ? and user_id = any(${ID_ARRAY}) returning user_id) ${idsOf('gone', 'user_id')}`,
-        [orgId, groupId, idList(valid)],
+        [orgId, groupId, idList(userIds)],
       );
       return idsFrom(result);
     },

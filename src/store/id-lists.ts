@@ -2,14 +2,17 @@
 // member values (SPEC §5.4); as an array parameter or as one row per id, the driver would spend
 // milliseconds of the event loop quoting and parsing them one by one, in every statement.
 
-/** SQL for a `?` bound to idList(ids): the ids as uuid[]. Every id must be a UUID (isUuid). */
-export const ID_ARRAY = "string_to_array(?, ',')::uuid[]";
+/**
+ * SQL for a `?` bound to idList(ids): those of the ids that are UUIDs, as uuid[]. Others are left
+ * out (no row has them) by PostgreSQL, which checks 10,000 of them faster than a JavaScript RegExp.
+ */
+export const ID_ARRAY = "array(select id::uuid from json_array_elements_text(?::json) as ids(id) where id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')";
 
 export function idList(ids: string[]): string {
-  return ids.join(',');
+  return JSON.stringify(ids);
 }
 
-/** SQL that aggregates the `id` column of `rows` (a CTE) into one text value, `ids`. */
+/** SQL that aggregates `column` of `rows` (a CTE) into one text value, `ids`. */
 export const idsOf = (rows: string, column: string) => `select string_agg(${column}::text, ',') as ids from ${rows}`;
 
 /** The ids of a statement built with idsOf. */

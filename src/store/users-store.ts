@@ -156,9 +156,8 @@ export function usersStore(db: Knex, orgId: string) {
 
     /** The ids among `ids` that are users of this organisation. */
     async existing(ids: string[]): Promise<Set<string>> {
-      const valid = ids.filter(isUuid);
-      if (valid.length === 0) return new Set();
-      const result = await db.raw(`with found as (select id from users where org_id = ? and id = any(${ID_ARRAY})) ${idsOf('found', 'id')}`, [orgId, idList(valid)]);
+      if (ids.length === 0) return new Set();
+      const result = await db.raw(`with found as (select id from users where org_id = ? and id = any(${ID_ARRAY})) ${idsOf('found', 'id')}`, [orgId, idList(ids)]);
       return new Set(idsFrom(result));
     },
 
