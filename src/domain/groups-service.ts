@@ -88,7 +88,8 @@ export async function changeMembership(req: TenantRequest, id: string, delta: Me
     const added = await groups.addMembers(group.id, incoming, tx.now);
     removed = removed.concat(await groups.removeMembers(group.id, delta.remove));
 
-    const changedUsers = [...new Set([...added, ...removed])];
+    // One of the two is usually empty: then the other is passed on as it is (its id list is sent once).
+    const changedUsers = removed.length === 0 ? added : added.length === 0 ? removed : [...new Set([...added, ...removed])];
     if (changedUsers.length === 0) return group;
     await users.touchMembership(changedUsers, tx.now);
     await groups.bumpVersion(group.id, tx.now);

@@ -8,9 +8,14 @@
  */
 export const ID_ARRAY = "array(select id::uuid from json_array_elements_text(?::json) as ids(id) where id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')";
 
+/** The ids as bound to ID_ARRAY; one list passed to several statements is written out once. */
 export function idList(ids: string[]): string {
-  return JSON.stringify(ids);
+  let text = written.get(ids);
+  if (text === undefined) written.set(ids, (text = JSON.stringify(ids)));
+  return text;
 }
+
+const written = new WeakMap<string[], string>();
 
 /** SQL that aggregates `column` of `rows` (a CTE) into one text value, `ids`. */
 export const idsOf = (rows: string, column: string) => `select string_agg(${column}::text, ',') as ids from ${rows}`;
