@@ -181,7 +181,7 @@ describe('shutdown answers every request already received, then refuses new conn
     }
   });
 
-  it('npm start: SIGTERM answers requests held open and whole requests on connections not yet accepted, with Connection: close, and exits 0', async () => {
+  it('npm start: SIGTERM answers requests held open and whole requests on connections not yet accepted, with Connection: close, and exits 0; a second signal (npm passes Ctrl-C on again) does not cut that short', async () => {
     const env = { ...process.env, DATA_DIR: dataDir(), DATABASE_URL: databaseUrl ?? '', IDM_SIGNING_KEY: jwk, SHUTDOWN_GRACE_MS: String(PATIENCE_MS), LOG_LEVEL: 'info' };
     const { child, url } = await spawnServer(env);
     const port = Number(new URL(url).port);
@@ -204,6 +204,8 @@ describe('shutdown answers every request already received, then refuses new conn
 
       await child.waitForOutput(/"msg":"no longer accepting connections"/, 'the server to stop listening');
       await expectRefused(port);
+      process.kill(child.pid, 'SIGINT');
+      await child.waitForOutput(/"msg":"already shutting down"/, 'the second signal to be seen');
       for (const h of held) h.socket.write(h.rest);
       await assertAnswered([...held, ...sent]);
       const exit = await child.waitForExit();
