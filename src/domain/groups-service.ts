@@ -39,6 +39,15 @@ export async function lockGroups(tx: TenantRequest, ids: string[]): Promise<void
   await storesFor(tx).groups.lockInOrder(ids);
 }
 
+/**
+ * The users a change may make members, without repeats: a plan's `add` and `replaceWith` are each
+ * free of repeats and never both set (GroupPatchPlan). The same array goes to every statement,
+ * so its id list is written out once.
+ */
+function incomingMembers(delta: MembershipDelta): string[] {
+  return delta.replaceWith ?? delta.add;
+}
+
 export function touchesMembers(delta: MembershipDelta): boolean {
   return delta.replaceWith !== undefined || delta.removeAll || delta.add.length > 0 || delta.remove.length > 0;
 }
@@ -48,7 +57,7 @@ export function touchesMembers(delta: MembershipDelta): boolean {
  * and only for a change the rules would allow: a refused request costs no hashing.
  */
 async function passwordsForGrants(req: TenantRequest, id: string, delta: MembershipDelta, options: MembershipOptions): Promise<PreparedPasswords> {
-  const incoming = [...(delta.replaceWith ?? []), ...delta.add];
+  const incoming = incomingMembers(delta);
   if (incoming.length === 0) return new Map();
   const group = await storesFor(req).groups.find(id);
   if (!group || !mayChangeMembership(req.principal, { grantedBy: group.granted_by, displayName: group.display_name }, req.org, options.viaAdminApi).allowed) return new Map();
@@ -73,25 +82,22 @@ export async function changeMembership(req: TenantRequest, id: string, delta: Me
     const refused = refusal(mayChangeMembership(tx.principal, { grantedBy: group.granted_by, displayName: group.display_name }, tx.org, options.viaAdminApi));
     if (refused) throw refused;
 
-    const incoming = [...new Set([...(delta.replaceWith ?? []), ...delta.add])];
-    const known = await users.existing(incoming);
-    const unknown = incoming.filter((v) => !known.has(v));
-    if (unknown.length) {
+    const incoming = incomingMembers(delta);
+    const unknown = await users.firstUnknown(incoming);
+    if (unknown !== undefined) {
       // SPEC §4: a member of another organisation is reported exactly like one that does not exist.
-      throw badRequest(`member value "${unknown[0]}" is not a User of this organisation`, 'invalidValue');
+      throw badRequest(`member value "${unknown}" is not a User of this organisation`, 'invalidValue');
     }
 
     // concat, not push(...ids): spreading some 125,000 arguments overflows the stack.
+    // Each of these touches the users it adds or removes (their version, purge's ungrouped_since).
     let removed: string[] = [];
-    if (delta.replaceWith !== undefined) removed = await groups.removeMembersExcept(group.id, delta.replaceWith);
-    else if (delta.removeAll) removed = await groups.removeAllMembers(group.id);
+    if (delta.replaceWith !== undefined) removed = await groups.removeMembersExcept(group.id, delta.replaceWith, tx.now);
+    else if (delta.removeAll) removed = await groups.removeAllMembers(group.id, tx.now);
     const added = await groups.addMembers(group.id, incoming, tx.now);
-    removed = removed.concat(await groups.removeMembers(group.id, delta.remove));
+    removed = removed.concat(await groups.removeMembers(group.id, delta.remove, tx.now));
 
-    // One of the two is usually empty: then the other is passed on as it is (its id list is sent once).
-    const changedUsers = removed.length === 0 ? added : added.length === 0 ? removed : [...new Set([...added, ...removed])];
-    if (changedUsers.length === 0) return group;
-    await users.touchMembership(changedUsers, tx.now);
+    if (added.length === 0 && removed.length === 0) return group;
     await groups.bumpVersion(group.id, tx.now);
     await userLifecycle.afterMembershipChange(tx, group, added, removed, prepared);
     await audit(tx, {

@@ -11,7 +11,7 @@ import { audit, type TenantRequest } from './tenant-request.ts';
 /**
  * Purge (SPEC §3.6): users who are members of no group, and have been since more than N days,
  * are deleted by an operator, organisation by organisation and in batches, each deletion audited.
- * `users.ungrouped_since` says since when (kept by usersStore.touchMembership and set at creation).
+ * `users.ungrouped_since` says since when (kept by the membership writes of groupsStore and set at creation).
  */
 
 export interface PurgeOptions {

@@ -9,7 +9,6 @@ export interface JsonTextShape {
 }
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
@@ -24,18 +23,25 @@ const CLOSE_BRACE = 0x7d;
  */
 export function scanJsonText(text: string, maxDepth = MAX_JSON_DEPTH): JsonTextShape {
   let depth = 0;
-  let inString = false;
   let hasNul = false;
+  // Strings are jumped over with indexOf, much faster than a loop over their characters (a
+  // 10,000-member PATCH is almost all strings); the next backslash is looked up only once passed.
+  let backslash = text.indexOf('\\');
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === QUOTE) inString = false;
-      else if (c === BACKSLASH) {
-        if (text.startsWith('u0000', i + 1)) hasNul = true;
-        i++; // the escaped character cannot end the string
+    if (c === QUOTE) {
+      for (;;) {
+        const quote = text.indexOf('"', i + 1);
+        if (quote === -1) return { tooDeep: false, hasNul }; // unterminated: the parser refuses it
+        if (backslash !== -1 && backslash < i + 1) backslash = text.indexOf('\\', i + 1);
+        if (backslash === -1 || backslash > quote) {
+          i = quote;
+          break;
+        }
+        if (text.startsWith('u0000', backslash + 1)) hasNul = true;
+        i = backslash + 1; // the escaped character cannot end the string
       }
-    } else if (c === QUOTE) inString = true;
-    else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
       if (++depth > maxDepth) return { tooDeep: true, hasNul };
     } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
   }

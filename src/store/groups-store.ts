@@ -23,6 +23,20 @@ const COLUMNS = [
 
 export const MEMBER_PAGE_SIZE = 5000;
 
+/*
+ * A membership change touches its users in the same statement (a new version, and since when
+ * they are in no group, for purge, SPEC §3.6), so the ids never travel to PostgreSQL twice. Every
+ * part of one statement sees the memberships as they were before it: an added user is in a group
+ * now; a removed one is in a group if it is in another one.
+ * Bindings, TOUCH_ADDED: now, org_id. TOUCH_REMOVED: now, group_id, now, org_id.
+ */
+const TOUCH_ADDED = `update users set version = version + 1, modified_at = ?, ungrouped_since = null
+  where org_id = ? and id in (select user_id from added)`;
+const TOUCH_REMOVED = `update users set version = version + 1, modified_at = ?,
+    ungrouped_since = case when exists (select 1 from memberships m where m.org_id = users.org_id and m.user_id = users.id and m.group_id <> ?)
+                           then null else coalesce(ungrouped_since, ?) end
+  where org_id = ? and id in (select user_id from gone)`;
+
 /**
  * The memberships of a page of users, one (org_id, user_id) index probe per user. Written as a
  * LATERAL subquery behind OFFSET 0 because, left to itself, the planner may read the whole of a
@@ -46,6 +60,17 @@ order by g.display_name`;
 export function groupsStore(db: Knex, orgId: string) {
   const groups = () => db('groups').join('services', 'services.code', 'groups.service_code').where('groups.org_id', orgId);
   const memberships = () => db('memberships').where('memberships.org_id', orgId);
+
+  /** Deletes the group's memberships that `condition` picks, touching their users; their ids. */
+  const removing = async (groupId: string, now: Date, condition: string, bindings: string[]): Promise<string[]> => {
+    const result = await db.raw(
+      `with gone as (delete from memberships where org_id = ? and group_id = ? and ${condition} returning user_id),
+         touched as (${TOUCH_REMOVED})
+       ${idsOf('gone', 'user_id')}`,
+      [orgId, groupId, ...bindings, now, groupId, now, orgId],
+    );
+    return idsFrom(result);
+  };
 
   return {
     orgId,
@@ -89,35 +114,26 @@ export function groupsStore(db: Knex, orgId: string) {
         `with added as (
            insert into memberships (org_id, group_id, user_id, created_at)
            select u.org_id, ?, u.id, ? from users u where u.org_id = ? and u.id = any(${ID_ARRAY})
-           on conflict do nothing returning user_id)
+           on conflict do nothing returning user_id),
+         touched as (${TOUCH_ADDED})
          ${idsOf('added', 'user_id')}`,
-        [groupId, now, orgId, idList(userIds)],
+        [groupId, now, orgId, idList(userIds), now, orgId],
       );
       return idsFrom(result);
     },
 
-    async removeMembers(groupId: string, userIds: string[]): Promise<string[]> {
+    async removeMembers(groupId: string, userIds: string[], now: Date): Promise<string[]> {
       if (userIds.length === 0) return [];
-      const result = await db.raw(
-        `with gone as (delete from memberships where org_id = ? and group_id = ? and user_id = any(${ID_ARRAY}) returning user_id) ${idsOf('gone', 'user_id')}`,
-        [orgId, groupId, idList(userIds)],
-      );
-      return idsFrom(result);
+      return removing(groupId, now, `user_id = any(${ID_ARRAY})`, [idList(userIds)]);
     },
 
     /** Removes every member not in `keep` (PUT and replace): one statement, whatever the size. */
-    async removeMembersExcept(groupId: string, keep: string[]): Promise<string[]> {
-      const rows = await memberships()
-        .where('group_id', groupId)
-        .whereRaw('not (user_id = any(?::uuid[]))', [keep.filter(isUuid)])
-        .delete()
-        .returning('user_id');
-      return rows.map((r: { user_id: string }) => r.user_id);
+    async removeMembersExcept(groupId: string, keep: string[], now: Date): Promise<string[]> {
+      return removing(groupId, now, `not (user_id = any(${ID_ARRAY}))`, [idList(keep)]);
     },
 
-    async removeAllMembers(groupId: string): Promise<string[]> {
-      const rows = await memberships().where('group_id', groupId).delete().returning('user_id');
-      return rows.map((r: { user_id: string }) => r.user_id);
+    async removeAllMembers(groupId: string, now: Date): Promise<string[]> {
+      return removing(groupId, now, 'true', []);
     },
 
     async isMember(groupId: string, userId: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isUuid } from './organisations-store.ts';
-import { ID_ARRAY, idList, idsFrom, idsOf } from './id-lists.ts';
+import { ID_ARRAY, UUID_PATTERN, idList, idsFrom, idsOf } from './id-lists.ts';
 import { preparedRaw } from './prepared.ts';
 import type { SqlFragment } from './sql-fragment.ts';
 import { conflict } from '../scim/scim-error.ts';
@@ -162,6 +162,22 @@ export function usersStore(db: Knex, orgId: string) {
     },
 
     /**
+     * The first of `ids`, in their order, that is no User of this organisation (ids compare as
+     * PostgreSQL writes them). Checked in PostgreSQL, so 10,000 member values cost one statement
+     * and no list of the ones found comes back.
+     */
+    async firstUnknown(ids: string[]): Promise<string | undefined> {
+      if (ids.length === 0) return undefined;
+      const result = await db.raw(
+        `select v from json_array_elements_text(?::json) with ordinality as ids(v, n)
+          where not exists (select 1 from users u where u.org_id = ? and u.id = (case when v ~* '${UUID_PATTERN}' then v::uuid end) and u.id::text = v)
+          order by n limit 1`,
+        [idList(ids), orgId],
+      );
+      return result.rows[0]?.v;
+    },
+
+    /**
      * Inserts new users with their userName claims and `user.create` audit events in one
      * statement, in input order. A clash is an outcome, not an error: a name already claimed
      * (or claimed earlier in the same input) or an externalId already used leaves that user out
@@ -226,18 +242,6 @@ export function usersStore(db: Knex, orgId: string) {
       if (!row) return false;
       await db('user_names').where({ lower_name: row.user_name.toLowerCase(), org_id: orgId }).delete();
       return true;
-    },
-
-    /** Marks users whose memberships changed: a new version, and when they last had none (purge, §3.6). */
-    async touchMembership(ids: string[], now: Date): Promise<void> {
-      if (ids.length === 0) return;
-      await db.raw(
-        `update users set version = version + 1, modified_at = ?,
-           ungrouped_since = case when exists (select 1 from memberships m where m.org_id = users.org_id and m.user_id = users.id)
-                                  then null else coalesce(ungrouped_since, ?) end
-         where org_id = ? and id = any(${ID_ARRAY})`,
-        [now, now, orgId, idList(ids)],
-      );
     },
 
     /**

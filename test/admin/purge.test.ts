@@ -163,3 +163,43 @@ describe('POST /admin/v1/purge (SPEC §3.6)', () => {
     assert.equal(Number((await t.testDb.db('user_names').where({ org_id: orgId }).count({ n: '*' }).first())!.n), 0);
   });
 });
+
+describe('a membership change keeps its users up to date (version, ungrouped_since)', () => {
+  let t: TestApp;
+  after(() => t?.close());
+
+  it('a user taken out of one group but still in another is not ungrouped; out of the last one, it is from then on; each change is a new version', async () => {
+    t = await createTestApp();
+    const org = await t.createOrg({ name: 'Tvågruppsskolan', schoolForm: 'komvux', reportsViaFile: true });
+    const c = await scimClient(t, org.id, 'provisioner');
+    const [a, b] = [await c.groupId('studietider-och-utbildningar'), await c.groupId('studeranderapportering')];
+    const both = (await c.createUser('i.tva.grupper')).id;
+    const stays = (await c.createUser('stannar.kvar')).id;
+    const state = async () => {
+      const row = await t.testDb.db('users').where({ id: both }).first('version', 'ungrouped_since');
+      return { version: row.version as number, ungroupedSince: row.ungrouped_since && new Date(row.ungrouped_since).getTime() };
+    };
+    const at = (day: number) => { t.clock.now = new Date(T0.getTime() + day * DAY); };
+
+    at(1);
+    for (const group of [a, b]) {
+      assert.equal((await c.patch(`/Groups/${group}`, patchOp({ op: 'add', path: 'members', value: [{ value: both }, { value: stays }] }))).status, 204);
+    }
+    const member = await state();
+    assert.equal(member.ungroupedSince, null);
+
+    at(2); // PUT keeps only `stays` in a: `both` is still in b
+    assert.equal((await c.put(`/Groups/${a}`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Studietider och utbildningar', members: [{ value: stays }] })).status, 200);
+    const outOfOne = await state();
+    assert.equal(outOfOne.ungroupedSince, null);
+    assert.ok(outOfOne.version > member.version, 'leaving a group is a new version of the user');
+
+    at(3); // every member of b goes
+    assert.equal((await c.patch(`/Groups/${b}`, patchOp({ op: 'remove', path: 'members' }))).status, 204);
+    const outOfAll = await state();
+    assert.equal(outOfAll.ungroupedSince, T0.getTime() + 3 * DAY);
+    assert.ok(outOfAll.version > outOfOne.version);
+    const kept = await t.testDb.db('users').where({ id: stays }).first('ungrouped_since');
+    assert.equal(kept.ungrouped_since, null, 'still a member of a');
+  });
+});
