@@ -285,6 +285,7 @@ async function scaleMain(values: Record<string, string | boolean | undefined>, l
     reps: Math.round(num(str('reps'), 3)),
     concurrency: Math.round(num(str('concurrency'), 4)),
     keep: Boolean(values.keep),
+    explain: !values['no-explain'],
     log,
   };
   const { rows, text } = await runScale(options);

@@ -23,6 +23,7 @@ import { startNode } from './lib/processes.ts';
 import { cpuDelta, cpuMs, cpuMsOf } from './lib/proc.ts';
 import { median } from './lib/stats.ts';
 import type { Row } from './scenarios.ts';
+import { explainScenarios, type ExplainTokens } from './explain.ts';
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -36,6 +37,8 @@ export interface ScaleOptions {
   /** Requests in flight at once. */
   concurrency: number;
   keep: boolean;
+  /** EXPLAIN (ANALYZE, BUFFERS) of the statements behind each kind, at the largest size. */
+  explain: boolean;
   log: (line: string) => void;
 }
 
@@ -178,6 +181,7 @@ export async function runScale(o: ScaleOptions): Promise<{ rows: Row[]; text: st
   const jwk = JSON.stringify({ ...(await exportJWK(privateKey)), kid: 'idm-scale', alg: 'ES256' });
   const key = await loadOrCreateSigningKey(tmpDir, jwk);
   const config = loadConfig({});
+  let plans = '';
   const figures = new Map<string, { server: number; db: number; runs: { server: number[]; db: number[] } }>();
   try {
     for (const size of o.sizes) {
@@ -185,8 +189,11 @@ export async function runScale(o: ScaleOptions): Promise<{ rows: Row[]; text: st
       // One organisation of `size` users (its big group plus the spare users) and a second, small one.
       const manifest = await generate({ database, users: size + 100, orgs: 2, bigOrgUsers: size - SPARE_USERS, manifestPath: path.join(tmpDir, `${size}.json`), log: o.log });
       const db = openDb({ databaseUrl: manifest.databaseUrl, poolMax: 2 });
-      const token = (await issueToken(db, key, { issuer: config.issuer, audience: config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS },
-        { role: 'provisioner', subject: 'scale', orgId: manifest.bigOrgId, ttlSeconds: 6 * 3600 }, 'idm:scale', new Date())).token;
+      const issue = async (role: 'admin' | 'provisioner' | 'operator', orgId?: string) => (await issueToken(db, key, { issuer: config.issuer, audience: config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS },
+        { role, subject: `scale-${role}`, orgId, ttlSeconds: 6 * 3600 }, 'idm:scale', new Date())).token;
+      const token = await issue('provisioner', manifest.bigOrgId);
+      // The writes of the EXPLAIN go to the measured organisation too.
+      const tokens: ExplainTokens = { provisioner: token, writer: token, admin: await issue('admin', manifest.bigOrgId), operator: await issue('operator') };
       await db.destroy();
       const server = await startNode('src/server.ts', { DATABASE_URL: manifest.databaseUrl, DATA_DIR: path.join(tmpDir, `data-${size}`), LOG_LEVEL: 'warn', IDM_SIGNING_KEY: jwk }, path.join(tmpDir, `server-${size}.log`));
       try {
@@ -210,6 +217,11 @@ export async function runScale(o: ScaleOptions): Promise<{ rows: Row[]; text: st
           figures.set(`${kind.id}.${size}`, f);
           o.log(`  ${kind.label}: server ${f.server.toFixed(3)} ms, PostgreSQL ${f.db.toFixed(3)} ms (runs: ${runs.server.map((v) => v.toFixed(2)).join(' ')} / ${runs.db.map((v) => v.toFixed(2)).join(' ')})`);
         }
+        if (o.explain && size === Math.max(...o.sizes)) {
+          o.log('EXPLAIN of the statements behind each kind');
+          plans = await explainScenarios(manifest, jwk, tokens, ['users-post', 'bulk', 'scale-pages', 'scale-user-writes', 'group-patch'], 100, 100)
+            .catch((err: Error) => `EXPLAIN failed: ${err.message}`);
+        }
       } finally {
         await server.stop();
         if (!o.keep) await dropDatabase(database);
@@ -218,7 +230,8 @@ export async function runScale(o: ScaleOptions): Promise<{ rows: Row[]; text: st
   } finally {
     fs.rmSync(tmpDir, { recursive: true, force: true });
   }
-  return report(o, figures);
+  const result = report(o, figures);
+  return { rows: result.rows, text: plans ? `${result.text}\n\n${plans}` : result.text };
 }
 
 function report(o: ScaleOptions, figures: Map<string, { server: number; db: number; runs: { server: number[]; db: number[] } }>): { rows: Row[]; text: string } {
