@@ -286,6 +286,7 @@ async function scaleMain(values: Record<string, string | boolean | undefined>, l
     concurrency: Math.round(num(str('concurrency'), 4)),
     keep: Boolean(values.keep),
     explain: !values['no-explain'],
+    kinds: values.only?.toString().split(','),
     log,
   };
   const { rows, text } = await runScale(options);

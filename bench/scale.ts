@@ -39,6 +39,8 @@ export interface ScaleOptions {
   keep: boolean;
   /** EXPLAIN (ANALYZE, BUFFERS) of the statements behind each kind, at the largest size. */
   explain: boolean;
+  /** Only these kinds (ids), all when undefined. */
+  kinds?: string[];
   log: (line: string) => void;
 }
 
@@ -126,11 +128,13 @@ const KINDS: Kind[] = [
   },
 ];
 
+const kindsOf = (o: ScaleOptions) => KINDS.filter((k) => !o.kinds || o.kinds.includes(k.id));
+
 async function backendPids(url: string): Promise<number[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')).rows.map((r: { pid: number }) => r.pid);
+    return (await client.query(`select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()`)).rows.map((r: { pid: number }) => r.pid);
   } finally {
     await client.end();
   }
@@ -201,7 +205,7 @@ export async function runScale(o: ScaleOptions): Promise<{ rows: Row[]; text: st
         const first = JSON.parse(await send(server.url, headers, { method: 'GET', path: '/scim/v2/Users?cursor=&count=100', ok: 200 })) as { nextCursor: string; totalResults: number };
         o.log(`== ${size.toLocaleString('en')} users (the organisation has ${first.totalResults.toLocaleString('en')})`);
         const s: SizeState = { size, manifest, url: server.url, headers, runId, cursor2: first.nextCursor };
-        for (const kind of KINDS) {
+        for (const kind of kindsOf(o)) {
           const n = kind.ops ? Math.max(2, Math.round(o.requests / kind.ops) * 2) : o.requests;
           // Warm-up: plans cached, connections open, JIT settled.
           await measure(s, server.pid, kind, -1, Math.min(n, 50), o.concurrency);
@@ -244,7 +248,7 @@ function report(o: ScaleOptions, figures: Map<string, { server: number; db: numb
     `| request | ${o.sizes.map((n) => `server ms @${k(n)}`).join(' | ')} | ${o.sizes.map((n) => `PostgreSQL ms @${k(n)}`).join(' | ')} | ${k(large)} ÷ ${k(small)} (server, PostgreSQL) | target | met? |`,
     `|---|${o.sizes.map(() => '--:|').join('')}${o.sizes.map(() => '--:|').join('')}---|---|---|`,
   ];
-  for (const kind of KINDS) {
+  for (const kind of kindsOf(o)) {
     const at = (n: number) => figures.get(`${kind.id}.${n}`);
     const ratio = (f: 'server' | 'db') => (at(large)?.[f] ?? NaN) / (at(small)?.[f] ?? NaN);
     const rs = ratio('server');

@@ -76,7 +76,7 @@ async function backendPids(ctx: BenchContext): Promise<number[]> {
   const client = new pg.Client({ connectionString: ctx.manifest.databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    const { rows } = await client.query(`select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()`);
     return rows.map((r: { pid: number }) => r.pid);
   } finally {
     await client.end();
