@@ -36,6 +36,7 @@ import type { BenchContext, BenchSettings, Row } from './scenarios.ts';
 import { appendResults, codeRevision, machineInfo, markdownSection, table } from './report.ts';
 import { explainScenarios, type ExplainTokens } from './explain.ts';
 import { runScale } from './scale.ts';
+import { runPeer } from './side-by-side.ts';
 import { serverUrl } from './lib/pg-url.ts';
 
 const MODES = {
@@ -80,6 +81,8 @@ const ARGS = {
   json: { type: 'string' },
   'drop-db': { type: 'boolean' },
   scale: { type: 'boolean' },
+  peer: { type: 'boolean' },
+  'peer-users': { type: 'string' },
   sizes: { type: 'string' },
   requests: { type: 'string' },
   concurrency: { type: 'string' },
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   const manifestPath = values.manifest ?? DEFAULT_MANIFEST;
   if (values.scale) return scaleMain(values, loadAtStart, started);
+  if (values.peer) return peerMain(values, loadAtStart, started, defaults);
 
   // 1. The data set.
   const wanted = generateOptionsFromArgs(values, defaults);
@@ -306,6 +310,39 @@ async function scaleMain(values: Record<string, string | boolean | undefined>, l
       `${options.reps} repetitions, median; CPU from /proc/<pid>/stat of the server and of the PostgreSQL backends of the database; created users deleted after each repetition.`,
     // The per-size figures are in the table below; the section's own table has the verdicts.
     rows: rows.filter((r) => r.key.endsWith('.ratio')),
+    rssTimeline: [],
+    explain: text,
+    durationSeconds: seconds,
+  });
+  if (!values['no-results']) appendResults(str('results') ?? path.join(BENCH_DIR, 'RESULTS.md'), section);
+  log(`done in ${seconds.toFixed(0)} s`);
+}
+
+/** `--peer`: issue 11's side-by-side with SCIMMY (bench/side-by-side.ts), in a section of its own. */
+async function peerMain(values: Record<string, string | boolean | undefined>, loadAtStart: number, started: bigint, defaults: { durationSeconds: number; warmupSeconds: number }): Promise<void> {
+  const log = (line: string) => console.log(line);
+  const str = (k: string) => values[k] as string | undefined;
+  const options = {
+    users: Math.round(num(str('peer-users'), 10_000)),
+    durationSeconds: num(str('duration'), defaults.durationSeconds),
+    warmupSeconds: num(str('warmup'), defaults.warmupSeconds),
+    reps: Math.round(num(str('reps'), 3)),
+    connections: Math.round(num(str('connections'), 16)),
+    log,
+  };
+  const { rows, text } = await runPeer(options);
+  log('');
+  log(text);
+  const seconds = msSince(started) / 1000;
+  const section = markdownSection({
+    title: `${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC — side by side with SCIMMY (issue 11 item 5)`,
+    command: `node --import tsx bench/run.ts ${process.argv.slice(2).join(' ')}`,
+    code: codeRevision(),
+    machine: machineInfo('PostgreSQL: ours runs its embedded server (no DATABASE_URL)', 'embedded defaults', loadAtStart),
+    dataset: `${options.users.toLocaleString('en')} users in one organisation, created by the seeding POSTs (the same bodies to both).`,
+    load: `seeding at 16 connections; lookups of random seeded userNames at ${options.connections} connections, ${options.durationSeconds} s per run after ${options.warmupSeconds} s of warm-up, ` +
+      `${options.reps} runs each, alternating which goes first, median; CPU from /proc/<pid>/stat (ours: node and every process below it, i.e. its PostgreSQL).`,
+    rows,
     rssTimeline: [],
     explain: text,
     durationSeconds: seconds,
