@@ -1,12 +1,14 @@
 // Issue 11 item 3: costs that must stay flat as one organisation grows. For each size (1,000,
-// 10,000 and 100,000 users in ONE organisation) a database of its own is generated, our server is
-// started on it, and each request kind is sent a fixed number of times at low concurrency; the
-// server's CPU per request is read from /proc/<pid>/stat of the node process, and the database's
-// from /proc/<pid>/stat of the PostgreSQL backends connected to that database (pg_stat_statements
-// needs shared_preload_libraries, which the shared server does not load). Writes that add users
-// are taken away again after each repetition, so the organisation keeps its size.
+// 10,000 and 100,000 users in ONE organisation) a database of its own is generated and a server of
+// ours started on it; each request kind is then sent a fixed number of times at low concurrency,
+// the repetitions alternating between the sizes. The server's CPU per request is read from
+// /proc/<pid>/stat of its node process, the database's from /proc/<pid>/stat of the PostgreSQL
+// client backends connected to that database (pg_stat_statements needs shared_preload_libraries,
+// which the shared server does not load; autovacuum workers are left out, their work is
+// amortised over many writes and would land on whichever run they happen to start in). Users a
+// kind creates are deleted after each repetition, so each organisation keeps its size.
 //
-//   node --import tsx bench/run.ts --scale [--sizes 1000,10000,100000] [--requests 300] [--reps 3]
+//   node --import tsx bench/run.ts --scale [--sizes 1000,10000,100000] [--requests 300] [--reps 3] [--only post,page-index]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +21,7 @@ import { loadOrCreateSigningKey } from '../src/auth/signing-key.ts';
 import { issueToken } from '../src/domain/token-issuer.ts';
 import { TOKEN_LEEWAY_SECONDS } from '../src/app.ts';
 import { dropDatabase, generate, SPARE_USERS, type Manifest } from './generate.ts';
-import { startNode } from './lib/processes.ts';
+import { startNode, type NodeProcess } from './lib/processes.ts';
 import { cpuDelta, cpuMs, cpuMsOf } from './lib/proc.ts';
 import { median } from './lib/stats.ts';
 import type { Row } from './scenarios.ts';
@@ -187,7 +189,10 @@ export async function runScale(o: ScaleOptions): Promise<{ rows: Row[]; text: st
   const config = loadConfig({});
   let plans = '';
   const figures = new Map<string, { server: number; db: number; runs: { server: number[]; db: number[] } }>();
+  const started: { s: SizeState; server: NodeProcess; tokens: ExplainTokens }[] = [];
   try {
+    // Every size's database and server first, so that each figure's repetitions can alternate
+    // between the sizes: load from other work on the machine then falls on all of them alike.
     for (const size of o.sizes) {
       const database = `idm_perf_scale_${size}`;
       // One organisation of `size` users (its big group plus the spare users) and a second, small one.
@@ -200,38 +205,41 @@ export async function runScale(o: ScaleOptions): Promise<{ rows: Row[]; text: st
       const tokens: ExplainTokens = { provisioner: token, writer: token, admin: await issue('admin', manifest.bigOrgId), operator: await issue('operator') };
       await db.destroy();
       const server = await startNode('src/server.ts', { DATABASE_URL: manifest.databaseUrl, DATA_DIR: path.join(tmpDir, `data-${size}`), LOG_LEVEL: 'warn', IDM_SIGNING_KEY: jwk }, path.join(tmpDir, `server-${size}.log`));
-      try {
-        const headers = { authorization: `Bearer ${token}` };
-        const first = JSON.parse(await send(server.url, headers, { method: 'GET', path: '/scim/v2/Users?cursor=&count=100', ok: 200 })) as { nextCursor: string; totalResults: number };
-        o.log(`== ${size.toLocaleString('en')} users (the organisation has ${first.totalResults.toLocaleString('en')})`);
-        const s: SizeState = { size, manifest, url: server.url, headers, runId, cursor2: first.nextCursor };
-        for (const kind of kindsOf(o)) {
-          const n = kind.ops ? Math.max(2, Math.round(o.requests / kind.ops) * 2) : o.requests;
-          // Warm-up: plans cached, connections open, JIT settled.
-          await measure(s, server.pid, kind, -1, Math.min(n, 50), o.concurrency);
-          if (kind.creates) await removeCreated(manifest.databaseUrl, manifest.bigOrgId, kind.creates(s, -1));
-          const runs = { server: [] as number[], db: [] as number[] };
-          for (let rep = 0; rep < o.reps; rep++) {
-            const m = await measure(s, server.pid, kind, rep, n, o.concurrency);
-            if (kind.creates) await removeCreated(manifest.databaseUrl, manifest.bigOrgId, kind.creates(s, rep));
-            runs.server.push(m.server);
-            runs.db.push(m.db);
-          }
-          const f = { server: median(runs.server), db: median(runs.db), runs };
-          figures.set(`${kind.id}.${size}`, f);
-          o.log(`  ${kind.label}: server ${f.server.toFixed(3)} ms, PostgreSQL ${f.db.toFixed(3)} ms (runs: ${runs.server.map((v) => v.toFixed(2)).join(' ')} / ${runs.db.map((v) => v.toFixed(2)).join(' ')})`);
+      const headers = { authorization: `Bearer ${token}` };
+      started.push({ s: { size, manifest, url: server.url, headers, runId, cursor2: '' }, server, tokens });
+      const first = JSON.parse(await send(server.url, headers, { method: 'GET', path: '/scim/v2/Users?cursor=&count=100', ok: 200 })) as { nextCursor: string; totalResults: number };
+      started.at(-1)!.s.cursor2 = first.nextCursor;
+      o.log(`== ${size.toLocaleString('en')} users: the organisation has ${first.totalResults.toLocaleString('en')}`);
+    }
+    for (const kind of kindsOf(o)) {
+      const n = kind.ops ? Math.max(2, Math.round(o.requests / kind.ops) * 2) : o.requests;
+      const runs = new Map(o.sizes.map((size) => [size, { server: [] as number[], db: [] as number[] }]));
+      for (let rep = -1; rep < o.reps; rep++) {
+        // rep -1 is the warm-up: plans cached, connections open, JIT settled.
+        for (const { s, server } of rep % 2 ? started : [...started].reverse()) {
+          const m = await measure(s, server.pid, kind, rep, rep < 0 ? Math.min(n, 50) : n, o.concurrency);
+          if (kind.creates) await removeCreated(s.manifest.databaseUrl, s.manifest.bigOrgId, kind.creates(s, rep));
+          if (rep < 0) continue;
+          runs.get(s.size)!.server.push(m.server);
+          runs.get(s.size)!.db.push(m.db);
         }
-        if (o.explain && size === Math.max(...o.sizes)) {
-          o.log('EXPLAIN of the statements behind each kind');
-          plans = await explainScenarios(manifest, jwk, tokens, ['users-post', 'bulk', 'scale-pages', 'scale-user-writes', 'group-patch'], 100, 100)
-            .catch((err: Error) => `EXPLAIN failed: ${err.message}`);
-        }
-      } finally {
-        await server.stop();
-        if (!o.keep) await dropDatabase(database);
+      }
+      o.log(`  ${kind.label}`);
+      for (const [size, r] of runs) {
+        const f = { server: median(r.server), db: median(r.db), runs: r };
+        figures.set(`${kind.id}.${size}`, f);
+        o.log(`    @${size}: server ${f.server.toFixed(3)} ms, PostgreSQL ${f.db.toFixed(3)} ms (runs: ${r.server.map((v) => v.toFixed(2)).join(' ')} / ${r.db.map((v) => v.toFixed(2)).join(' ')})`);
       }
     }
+    const largest = started.find((x) => x.s.size === Math.max(...o.sizes));
+    if (o.explain && largest) {
+      o.log('EXPLAIN of the statements behind each kind, at the largest size');
+      plans = await explainScenarios(largest.s.manifest, jwk, largest.tokens, ['users-post', 'bulk', 'scale-pages', 'scale-user-writes', 'group-patch'], 100, 100)
+        .catch((err: Error) => `EXPLAIN failed: ${err.message}`);
+    }
   } finally {
+    await Promise.all(started.map((x) => x.server.stop()));
+    if (!o.keep) for (const x of started) await dropDatabase(x.s.manifest.database);
     fs.rmSync(tmpDir, { recursive: true, force: true });
   }
   const result = report(o, figures);
