@@ -7,6 +7,9 @@ import http from 'node:http';
 import type net from 'node:net';
 import pino from 'pino';
 import pg from 'pg';
+// node-postgres's own conversion of a binding to its text form (Dates, arrays, objects as JSON).
+// @ts-expect-error -- pg/lib/utils has no type declarations
+import pgUtils from 'pg/lib/utils.js';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { loadOrCreateSigningKey } from '../src/auth/signing-key.ts';
@@ -37,6 +40,8 @@ interface Statement {
   bindings: unknown[];
   request: number;
 }
+
+const prepareValue = (pgUtils as { prepareValue: (value: unknown) => unknown }).prepareValue;
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -70,6 +75,25 @@ async function stepsFor(scenario: string, m: Manifest, pagingDepth: number, page
         { method: 'GET', path: `/scim/v2/Users?cursor=&count=${pageCount}`, token: 'provisioner' },
         { method: 'GET', path: `/scim/v2/Users?cursor=${cursor}&count=${pageCount}`, token: 'provisioner' },
         { method: 'GET', path: `/scim/v2/Users?startIndex=${pagingDepth + 1}&count=${pageCount}`, token: 'provisioner' },
+      ];
+    }
+    case 'scale-pages': {
+      // Issue 11: the pages the web pages will list users with, 100 at a time.
+      const second = (await client.query(`select created_at, id from users where org_id = $1 order by created_at, id offset 99 limit 1`, [m.bigOrgId])).rows[0];
+      const cursor = encodeCursor({ value: second.created_at, id: second.id }, queryFingerprint(['User', null, null, 'ascending']), new Date());
+      return [
+        { method: 'GET', path: '/scim/v2/Users?startIndex=1&count=100', token: 'provisioner' },
+        { method: 'GET', path: `/scim/v2/Users?cursor=${cursor}&count=100`, token: 'provisioner' },
+      ];
+    }
+    case 'scale-user-writes': {
+      const target = m.samples[1];
+      return [
+        { method: 'PATCH', path: `/scim/v2/Users/${target.id}`, token: 'provisioner', body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: `Explain ${STAMP}` }] } },
+        {
+          method: 'PUT', path: `/scim/v2/Users/${target.id}`, token: 'provisioner',
+          body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: target.userName, name: { givenName: 'E', familyName: 'X' }, title: `Put ${STAMP}` },
+        },
       ];
     }
     case 'csv':
@@ -145,6 +169,28 @@ export async function explainScenarios(m: Manifest, signingKeyJwk: string, token
   return out.join('\n');
 }
 
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of `sql` as a prepared statement under its generic plan, the plan a
+ * named statement settles on after five executions (and the one whose cost does not depend on
+ * the values): PREPARE, then EXECUTE with the bindings as literals under
+ * plan_cache_mode = force_generic_plan. A statement without bindings is explained as it is.
+ */
+async function explainGeneric(client: pg.Client, sql: string, bindings: unknown[]): Promise<{ 'QUERY PLAN': string }[]> {
+  if (bindings.length === 0) return (await client.query(`explain (analyze, buffers) ${sql}`)).rows;
+  const literal = (value: unknown) => {
+    const v = prepareValue(value) as string | Buffer | null;
+    if (v === null || v === undefined) return 'null';
+    return client.escapeLiteral(Buffer.isBuffer(v) ? `\\x${v.toString('hex')}` : v);
+  };
+  await client.query('set local plan_cache_mode = force_generic_plan');
+  await client.query(`prepare idm_explain as ${sql}`);
+  try {
+    return (await client.query(`explain (analyze, buffers) execute idm_explain(${bindings.map(literal).join(', ')})`)).rows;
+  } finally {
+    await client.query('deallocate idm_explain');
+  }
+}
+
 /** Replays the statements in one rolled-back transaction, each under EXPLAIN ANALYZE; identical SQL texts are shown once. */
 async function replay(client: pg.Client, statements: Statement[], steps: Step[]): Promise<string> {
   const seen = new Map<string, { count: number; ms: number; plan?: string; bindings: unknown[]; request: number }>();
@@ -161,7 +207,7 @@ async function replay(client: pg.Client, statements: Statement[], steps: Step[])
       entry.count++;
       seen.set(s.sql, entry);
       try {
-        const { rows } = await client.query(`explain (analyze, buffers) ${s.sql}`, s.bindings as unknown[]);
+        const rows = await explainGeneric(client, s.sql, s.bindings);
         const plan = rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
         const ms = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? 0);
         entry.ms += ms;

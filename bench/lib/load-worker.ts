@@ -16,6 +16,8 @@ export interface LoadSpec {
   paths?: string[];
   /** POST a new User per request to this path, each with a fresh userName under `userNamePrefix`. */
   postUsers?: { path: string; userNamePrefix: string };
+  /** Stop after this many requests instead of after durationSeconds (the seeding of the side-by-side). */
+  amount?: number;
 }
 
 export interface LoadResult {
@@ -63,6 +65,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     url: spec.url,
     connections: spec.connections,
     duration: spec.durationSeconds,
+    ...(spec.amount ? { amount: spec.amount } : {}),
     headers,
     requests: [request],
     timeout: 30,

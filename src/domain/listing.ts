@@ -68,7 +68,8 @@ export async function listResources(req: TenantRequest, type: ResourceTypeName, 
     ? { kind: 'cursor', count: params.count, after: params.cursor === '' ? undefined : decodeCursor(params.cursor, fingerprint, req.now, cursorTimeoutSeconds) }
     : { kind: 'index', startIndex: params.startIndex, count: params.count };
 
-  const page = await runList<UserRow | GroupRow>(req.db, scoped, idColumn, columns, sort, params.sortOrder, paging, single);
+  const countAll = type === 'User' && !filter ? () => stores.users.countAll() : undefined;
+  const page = await runList<UserRow | GroupRow>(req.db, scoped, idColumn, columns, sort, params.sortOrder, paging, single, countAll);
   if (type === 'User' && !single) await attachMemberships(req, page.rows as (UserRow & { memberships?: UserMembership[] })[]);
   const listing: Listing<UserRow | GroupRow> = { rows: page.rows, total: page.total, startIndex: paging.kind === 'index' ? paging.startIndex : 1 };
   if (paging.kind === 'cursor' && page.more) {

@@ -43,8 +43,11 @@ export async function runList<Row>(
   paging: Paging,
   /** The filter selects at most one row (an equality on a unique attribute): no ORDER BY to plan. */
   single = false,
+  /** totalResults without counting rows, when the listing is unfiltered and a kept count exists. */
+  countAll?: () => Promise<number>,
 ): Promise<ListPage<Row>> {
   const count = async () => {
+    if (countAll) return countAll();
     const row = await scoped().clearSelect().clearOrder().count({ n: '*' }).first();
     return Number((row as { n: string | number } | undefined)?.n ?? 0);
   };

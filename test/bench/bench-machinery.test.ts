@@ -115,7 +115,7 @@ describe('bench machinery on a tiny data set', { skip, timeout: BENCH_WITHIN_MS 
     for (const row of rows.filter((r) => r.target && r.target !== 'measured and reported' && r.ours !== null)) {
       assert.equal(typeof row.met, 'boolean', `${row.key} has a target but no verdict`);
     }
-    assert.ok(rows.some((r) => r.target.includes('50 % of floor')));
+    assert.ok(rows.some((r) => r.target.includes('75 % of floor')));
   });
 
   it('prints the table and appends a dated section with the machine and the command to the results file', () => {

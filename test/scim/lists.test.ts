@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { IDM_USER, SEARCH_REQUEST, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { BULK_REQUEST, IDM_USER, SEARCH_REQUEST, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
 
 describe('GET /Users: filtering, sorting and paging in the database', () => {
   let t: TestApp;
@@ -177,5 +177,52 @@ describe('GET /Users: filtering, sorting and paging in the database', () => {
     assert.equal(res.body.totalResults, 1002);
     assert.equal(res.body.itemsPerPage, 1000);
     assert.equal(res.body.Resources.length, 1000);
+  });
+});
+
+describe('GET /Users: totalResults of the whole organisation (a kept count, issue 11)', () => {
+  let t: TestApp;
+  let scim: ScimClient;
+  let operator: ScimClient;
+  let other: ScimClient;
+
+  before(async () => {
+    t = await createTestApp();
+    const org = await t.createOrg({ name: 'Räkneskolan' });
+    scim = await scimClient(t, org.id);
+    operator = await scimClient(t, org.id, 'operator');
+    other = await scimClient(t, (await t.createOrg({ name: 'Grannskolan' })).id);
+  });
+  after(() => t.close());
+
+  /** totalResults of an unfiltered listing by index and by cursor, and of a filter that matches everyone. */
+  const totals = async (client: ScimClient) => {
+    const index = await client.get('/Users?count=1');
+    const cursor = await client.get('/Users?cursor=&count=1');
+    const filtered = await client.get(`/Users?count=1&filter=${encodeURIComponent('userName pr')}`);
+    for (const res of [index, cursor, filtered]) assert.equal(res.status, 200);
+    return [index.body.totalResults, cursor.body.totalResults, filtered.body.totalResults];
+  };
+
+  it('follows creations by POST and Bulk, clashes and deletions, and counts each organisation apart', async () => {
+    assert.deepEqual(await totals(scim), [0, 0, 0]);
+    const first = await scim.createUser('ett@rakna.se');
+    await scim.createUser('tva@rakna.se');
+    await other.createUser('granne@rakna.se');
+    const clash = await scim.post('/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'ETT@rakna.se' });
+    assert.equal(clash.status, 409);
+    const bulk = await scim.post('/Bulk', {
+      schemas: [BULK_REQUEST],
+      Operations: [...['tre', 'fyra', 'fem', 'tva'].map((name, i) => ({
+        method: 'POST', path: '/Users', bulkId: `b${i}`, data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `${name}@rakna.se` },
+      }))],
+    });
+    assert.equal(bulk.status, 200);
+    assert.deepEqual(bulk.body.Operations.map((o: { status: string }) => o.status), ['201', '201', '201', '409']);
+    assert.deepEqual(await totals(scim), [5, 5, 5]);
+    assert.deepEqual(await totals(other), [1, 1, 1]);
+    assert.equal((await operator.delete(`/Users/${first.id}`)).status, 204);
+    assert.deepEqual(await totals(scim), [4, 4, 4]);
+    assert.deepEqual(await totals(other), [1, 1, 1]);
   });
 });
