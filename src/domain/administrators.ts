@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { badRequest, notFound, ScimError } from '../scim/scim-error.ts';
-import { adminDeclarationsStore, type AdminRow, type DeclarationRow, type SignerTitle } from '../store/admin-declarations-store.ts';
+import { type AdminRow, type DeclarationRow, type SignerTitle } from '../store/admin-declarations-store.ts';
 import type { GroupRow } from '../store/groups-store.ts';
 import type { OrganisationType } from './organisations.ts';
-import { ADMIN_SERVICE } from './services.ts';
+import { ADMIN_SERVICE } from '../model/catalog.ts';
 import { changeMembership } from './groups-service.ts';
 import { audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
 
@@ -90,7 +90,7 @@ export async function grantAdmin(req: TenantRequest, input: DeclarationInput): P
     if (!user) throw notFound(`no User ${input.userId} in organisation ${tx.org.id}`);
     if (await groups.isMember(group.id, user.id)) throw new ScimError(409, `User ${user.id} (${user.user_name}) is already an administrator`, 'uniqueness');
 
-    const declaration = await adminDeclarationsStore(tx.db, tx.org.id).insert({ ...input, id: crypto.randomUUID(), grantedBy: tx.principal.subject }, tx.now);
+    const declaration = await storesFor(tx).declarations.insert({ ...input, id: crypto.randomUUID(), grantedBy: tx.principal.subject }, tx.now);
     await changeMembership(tx, group.id, { add: [user.id], remove: [], removeAll: false }, undefined, viaAdminApi);
     await audit(tx, {
       action: 'admin.grant',
@@ -116,7 +116,7 @@ export async function revokeAdmin(req: TenantRequest, userId: string): Promise<v
     await groups.lock(group.id);
     if (!(await groups.isMember(group.id, userId))) throw notFound(`User ${userId} is not an administrator of organisation ${tx.org.id}`);
     await changeMembership(tx, group.id, { add: [], remove: [userId], removeAll: false }, undefined, viaAdminApi);
-    const declaration = await adminDeclarationsStore(tx.db, tx.org.id).revoke(userId, tx.principal.subject, tx.now);
+    const declaration = await storesFor(tx).declarations.revoke(userId, tx.principal.subject, tx.now);
     await audit(tx, {
       action: 'admin.revoke',
       resourceType: 'User',
@@ -127,11 +127,11 @@ export async function revokeAdmin(req: TenantRequest, userId: string): Promise<v
 }
 
 export async function listAdmins(req: TenantRequest): Promise<AdminRow[]> {
-  return adminDeclarationsStore(req.db, req.org.id).admins((await adminGroup(req)).id);
+  return storesFor(req).declarations.admins((await adminGroup(req)).id);
 }
 
 export async function getAdmin(req: TenantRequest, userId: string): Promise<AdminRow> {
-  const [admin] = await adminDeclarationsStore(req.db, req.org.id).admins((await adminGroup(req)).id, userId);
+  const [admin] = await storesFor(req).declarations.admins((await adminGroup(req)).id, userId);
   if (!admin) throw notFound(`User ${userId} is not an administrator of organisation ${req.org.id}`);
   return admin;
 }

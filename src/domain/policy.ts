@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/tokens.ts';
 import type { Organisation } from './organisations.ts';
-import { isFormOnlySchool, type GrantedBy } from './services.ts';
+import { isFormOnlySchool, type GrantedBy } from '../model/catalog.ts';
 
 /**
  * Every rule of SPEC §4 is decided here and nowhere else: SCIM single requests, Bulk and the

@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { badRequest, ScimError } from '../scim/scim-error.ts';
-import { isTransient, scimErrorFromDatabase } from '../store/database-errors.ts';
+import { scimErrorFromDatabase } from '../store/database-errors.ts';
+import { isTransient } from '../store/repositories.ts';
 import { canonicaliseResource, isObject, type CanonicalResource } from '../scim/resource-input.ts';
 import { CORE_USER, schemaRegistry } from '../scim/schema-registry.ts';
 import type { GroupRow } from '../store/groups-store.ts';
 import type { UserRow } from '../store/users-store.ts';
-import { userImportStore } from '../store/user-import-store.ts';
 import { canonicalOf, createUser, modifyUser } from './users-service.ts';
 import { changeMembership } from './groups-service.ts';
 import { preferredEmail } from './emails.ts';
@@ -143,7 +143,7 @@ export async function importUsers(req: TenantRequest, request: ImportRequest, cl
     }
   });
 
-  const store = userImportStore(req.db, req.org.id);
+  const store = storesFor(req).userImport;
   const ours = new Map<string, string>();
   const elsewhere = new Set<string>();
   for (const entry of await store.registered(plans.map((p) => p.lowerName))) {
@@ -194,16 +194,17 @@ async function writeTogether(req: TenantRequest, plans: Plan[], clock: () => Dat
     const written: ImportResult[] = [];
     let failed: { at: number; error: unknown } | undefined;
     try {
-      await req.db.transaction(async (trx) => {
+      // Not retried by the repositories: a deadlock here is answered below, row by row.
+      await req.repos.transaction(async (repos) => {
         for (const [at, plan] of rest.entries()) {
           try {
-            written.push(await writeRow({ ...req, db: trx, now: clock() }, plan));
+            written.push(await writeRow({ ...req, repos, now: clock() }, plan));
           } catch (error) {
             failed = { at, error };
             throw error;
           }
         }
-      });
+      }, { retry: false });
     } catch (err) {
       if (!failed) throw err;
     }
@@ -326,21 +327,14 @@ function refusalOf(err: unknown): { status: number; reason: string } | undefined
   return error && { status: error.status, reason: error.message };
 }
 
-/** A row in a transaction of its own; run again when PostgreSQL chose it as a deadlock victim. */
+/** A row in a transaction of its own, run again by the repositories when PostgreSQL chose it as a deadlock victim. */
 async function writeAlone(req: TenantRequest, plan: Plan, clock: () => Date, results: ImportResult[]): Promise<void> {
-  for (let retries = 0; ; retries++) {
-    try {
-      results[plan.index] = await req.db.transaction((trx) => writeRow({ ...req, db: trx, now: clock() }, plan));
-      return;
-    } catch (err) {
-      if (isTransient(err) && retries < MAX_RETRIES) continue;
-      results[plan.index] = refused(plan, refusalOf(err) ?? rethrow(err));
-      return;
-    }
+  try {
+    results[plan.index] = await req.repos.transaction((repos) => writeRow({ ...req, repos, now: clock() }, plan));
+  } catch (err) {
+    results[plan.index] = refused(plan, refusalOf(err) ?? rethrow(err));
   }
 }
-
-const MAX_RETRIES = 3;
 
 
 function rethrow(err: unknown): never {

@@ -6,8 +6,7 @@ import { etagOf, type Membership } from '../scim/render.ts';
 import type { NewUser, UserRow, UserWrite } from '../store/users-store.ts';
 import { mayDeleteUser, mayWritePassword } from './policy.ts';
 import { hashPassword } from './password-hash.ts';
-import { credentialsStore } from '../store/credentials-store.ts';
-import { ADMIN_SERVICE } from './services.ts';
+import { ADMIN_SERVICE } from '../model/catalog.ts';
 import { describePasswordProblems, passwordProblems } from './password-policy.ts';
 import { checkIfMatch } from './versioning.ts';
 import { actorOf, audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
@@ -88,7 +87,7 @@ export async function getUser(req: TenantRequest, id: string): Promise<StoredUse
  */
 async function checkPassword(req: TenantRequest, password: string | undefined, userName: string, userId?: string): Promise<string | undefined> {
   if (password === undefined) return undefined;
-  const isAdmin = userId !== undefined && (await credentialsStore(req.db).isMemberOfService(req.org.id, userId, ADMIN_SERVICE));
+  const isAdmin = userId !== undefined && (await storesFor(req).credentials.isMemberOfService(userId, ADMIN_SERVICE));
   const refused = refusal(mayWritePassword(req.principal, { isAdmin }));
   if (refused) throw refused;
   const problems = passwordProblems(password, userName);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isUuid } from './organisations-store.ts';
+import { isUuid } from '../model/ids.ts';
 import { ID_ARRAY, idList, idsFrom, idsOf } from './id-lists.ts';
 import { preparedRaw } from './prepared.ts';
 import type { SqlFragment } from './sql-fragment.ts';

@@ -1,17 +1,15 @@
-import type { SchemaRegistry } from '../../scim/schema-registry.ts';
-import { canonicaliseResource, type CanonicalResource } from '../../scim/resource-input.ts';
-import { etagOf, renderUser } from '../../scim/render.ts';
-import { ScimError, refusal } from '../../scim/scim-error.ts';
-import { parsePatchRequest } from '../../scim/patch/parse.ts';
-import { applyPatch } from '../../scim/patch/apply.ts';
-import { planGroupPatch } from '../../scim/patch/group-members.ts';
-import { createUser, createUsers, deleteUser, modifyUser, replaceUser, type StoredUser } from '../../domain/users-service.ts';
-import { changeMembership } from '../../domain/groups-service.ts';
-import { mayChangeCatalogGroup } from '../../domain/policy.ts';
-import type { TenantRequest } from '../../domain/tenant-request.ts';
-import type { GroupRow } from '../../store/groups-store.ts';
-import type { AppContext, AppDeps } from '../context.ts';
-import { baseUrlOf, tenantRequest } from './tenant.ts';
+import type { SchemaRegistry } from '../scim/schema-registry.ts';
+import { canonicaliseResource, type CanonicalResource } from '../scim/resource-input.ts';
+import { etagOf, renderUser } from '../scim/render.ts';
+import { ScimError, refusal } from '../scim/scim-error.ts';
+import { parsePatchRequest } from '../scim/patch/parse.ts';
+import { applyPatch } from '../scim/patch/apply.ts';
+import { planGroupPatch } from '../scim/patch/group-members.ts';
+import type { GroupRow } from '../store/groups-store.ts';
+import { createUser, createUsers, deleteUser, modifyUser, replaceUser, type StoredUser } from './users-service.ts';
+import { changeMembership } from './groups-service.ts';
+import { mayChangeCatalogGroup } from './policy.ts';
+import type { TenantRequest } from './tenant-request.ts';
 
 /**
  * The writes of /Users and /Groups without HTTP: the single-request routes and Bulk both call
@@ -27,11 +25,6 @@ export interface WriteContext {
   req: TenantRequest;
   baseUrl: string;
   ifMatch?: string;
-}
-
-/** The write context of one HTTP request: its tenant, base URL and If-Match. */
-export async function writeContextOf(ctx: AppContext, deps: AppDeps, registry: SchemaRegistry): Promise<WriteContext> {
-  return { registry, req: await tenantRequest(ctx, deps), baseUrl: baseUrlOf(ctx), ifMatch: ctx.get('If-Match') || undefined };
 }
 
 const userResult = (c: WriteContext, status: number, user: StoredUser): WriteResult => ({
