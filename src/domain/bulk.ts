@@ -1,7 +1,8 @@
 import type { SchemaRegistry } from '../scim/schema-registry.ts';
 import { referencesOf, resolvePath, resolveReferences, type BulkOperation, type BulkRequest } from '../scim/bulk.ts';
-import { ScimError, notFound } from '../scim/scim-error.ts';
-import { scimErrorFromDatabase } from '../store/database-errors.ts';
+import type { ScimError } from '../scim/scim-error.ts';
+import { Conflict, NotAllowed, invalid, notFound } from '../model/outcomes.ts';
+import { isClientFailure, type DescribeFailure } from './failures.ts';
 import type { Repositories } from '../store/repositories.ts';
 import { groupActions, userActions, type WriteContext, type WriteResult } from './resource-actions.ts';
 import { lockGroups } from './groups-service.ts';
@@ -27,10 +28,10 @@ export interface BulkOptions {
   /** The clock each operation reads when it starts. */
   now: () => Date;
   /**
-   * What an operation that failed for a reason not the client's (neither a refusal nor a database
-   * error the request caused) reports; the caller logs the error. Its status is 500.
+   * The SCIM error an operation's failure is reported as: the edge's one mapping of typed
+   * outcomes, which also answers (and logs) a failure that is not the client's doing as 500.
    */
-  internalError: (err: unknown) => ScimError;
+  describe: DescribeFailure;
 }
 
 /** RFC 7644 §3.7: each operation runs through the same actions as the single request would. */
@@ -40,10 +41,10 @@ async function dispatch(c: WriteContext, op: BulkOperation, path: string, data: 
   const actions = match[1].toLowerCase() === 'users' ? userActions : groupActions;
   const id = match[2];
   if (op.method === 'POST') {
-    if (id) throw new ScimError(405, 'POST goes to /Users or /Groups, without an id');
+    if (id) throw new NotAllowed('POST goes to /Users or /Groups, without an id');
     return actions.create(c, data);
   }
-  if (!id) throw new ScimError(405, `${op.method} needs a resource id in the path`);
+  if (!id) throw new NotAllowed(`${op.method} needs a resource id in the path`);
   if (op.method === 'PUT') return actions.replace(c, id, data);
   if (op.method === 'PATCH') return actions.patch(c, id, data);
   return actions.delete(c, id);
@@ -74,7 +75,7 @@ export async function runBulk(req: TenantRequest, request: BulkRequest, options:
     return outcome;
   };
   const fail = (op: BulkOperation, err: unknown): BulkOperationResult => {
-    const error = err instanceof ScimError ? err : (scimErrorFromDatabase(err) ?? options.internalError(err));
+    const error: ScimError = options.describe(err);
     const outcome: BulkOperationResult = { method: op.method, status: String(error.status), response: error.toBody() };
     if (op.bulkId) outcome.bulkId = op.bulkId;
     results.set(op.index, outcome);
@@ -93,14 +94,14 @@ export async function runBulk(req: TenantRequest, request: BulkRequest, options:
     const run = async (op: BulkOperation): Promise<BulkOperationResult> => {
       const done = results.get(op.index);
       if (done) return done;
-      if (running.has(op.index)) throw new ScimError(409, `bulkId references of operation ${op.index} form a cycle`, 'invalidValue');
+      if (running.has(op.index)) throw new Conflict(`bulkId references of operation ${op.index} form a cycle`, 'reference');
       running.add(op.index);
       try {
         for (const ref of referencesOf(op)) {
           const target = byBulkId.get(ref);
-          if (!target) throw new ScimError(400, `bulkId "${ref}" is not defined in this request`, 'invalidValue');
+          if (!target) throw invalid(`bulkId "${ref}" is not defined in this request`, 'invalidValue');
           const outcome = await run(target);
-          if (!created.has(ref)) throw new ScimError(409, `operation with bulkId "${ref}" did not succeed (${outcome.status})`, 'invalidValue');
+          if (!created.has(ref)) throw new Conflict(`operation with bulkId "${ref}" did not succeed (${outcome.status})`, 'reference');
         }
         const result = await bulk.savepoint((savepoint) =>
           dispatch(writeContext(savepoint, op), op, resolvePath(op.path, created), resolveReferences(op.data, created)));
@@ -118,7 +119,7 @@ export async function runBulk(req: TenantRequest, request: BulkRequest, options:
     const creatable = (op: BulkOperation) =>
       request.failOnErrors === undefined && op.method === 'POST' && /^\/Users$/i.test(op.path) && !results.has(op.index) && referencesOf(op).size === 0;
     const runCreations = async (ops: BulkOperation[]): Promise<void> => {
-      let outcomes: (WriteResult | ScimError)[];
+      let outcomes: Awaited<ReturnType<typeof userActions.createMany>>;
       try {
         outcomes = await bulk.savepoint((savepoint) => userActions.createMany(writeContext(savepoint), ops.map((op) => op.data)));
       } catch {
@@ -128,7 +129,7 @@ export async function runBulk(req: TenantRequest, request: BulkRequest, options:
       }
       ops.forEach((op, i) => {
         const outcome = outcomes[i];
-        if (outcome instanceof ScimError) fail(op, outcome);
+        if (isClientFailure(outcome)) fail(op, outcome);
         else succeed(op, outcome);
       });
     };

@@ -1,4 +1,4 @@
-import { badRequest, notFound } from '../scim/scim-error.ts';
+import { invalid, notFound } from '../model/outcomes.ts';
 import { isUuid } from '../model/ids.ts';
 import { OTP_SCRYPT_PARAMS, scryptHasher, type PasswordHasher } from './password-hash.ts';
 import { OTP_VALIDITY_MS, generateOneTimePassword } from './one-time-password.ts';
@@ -17,7 +17,7 @@ export async function issueOnFirstGrant(tx: TenantRequest, addedUserIds: string[
   const first = await credentials.withoutCredentials(addedUserIds);
   const withoutEmail = first.filter((u) => !preferredEmail(u.data.emails));
   if (withoutEmail.length) {
-    throw badRequest(
+    throw invalid(
       `Användaren ${withoutEmail[0].user_name} har ingen e-postadress och kan därför inte få behörighet. ` +
         'Lägg till en e-postadress (emails) och försök igen: engångslösenordet skickas dit.',
       'invalidValue',
@@ -75,7 +75,7 @@ export async function sendNewOneTimePassword(tx: TenantRequest, userId: string, 
   const user = await credentials.find(userId);
   if (!user) throw notFound(`no User ${userId}`);
   const email = preferredEmail(user.data.emails);
-  if (!email) throw badRequest(`Användaren ${user.user_name} har ingen e-postadress att skicka engångslösenordet till. Lägg till en e-postadress först.`, 'invalidValue');
+  if (!email) throw invalid(`Användaren ${user.user_name} har ingen e-postadress att skicka engångslösenordet till. Lägg till en e-postadress först.`, 'invalidValue');
   const { secret, hash, expiresAt } = prepared ?? (await newOneTimePassword(tx.now));
   const status = user.credential_status === 'none' ? 'pending' : user.credential_status;
   await credentials.update(user.id, { otp_hash: hash, otp_expires_at: expiresAt, credential_status: status });

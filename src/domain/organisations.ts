@@ -1,4 +1,4 @@
-import { badRequest, notFound, ScimError } from '../scim/scim-error.ts';
+import { invalid, notFound } from '../model/outcomes.ts';
 import type { Repositories } from '../store/repositories.ts';
 import type { Acting } from './tenant-request.ts';
 import { normaliseOrganisationNumber } from './organisation-number.ts';
@@ -13,14 +13,14 @@ const FIELDS = ['name', 'organisationNumber', 'type', 'schoolForm', 'reportsViaF
  * The result is checked again as a whole by {@link checkOrganisation} once merged with the stored row.
  */
 export function parseOrganisationChanges(body: unknown, creating: boolean): OrganisationChanges {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the body must be a JSON object', 'invalidSyntax');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the body must be a JSON object', 'invalidSyntax');
   const input = body as Record<string, unknown>;
   for (const key of Object.keys(input)) {
-    if (!FIELDS.includes(key) && !['id', 'created', 'modified'].includes(key)) throw badRequest(`unknown attribute "${key}"`, 'invalidSyntax');
+    if (!FIELDS.includes(key) && !['id', 'created', 'modified'].includes(key)) throw invalid(`unknown attribute "${key}"`, 'invalidSyntax');
   }
   const out: OrganisationChanges = {};
   if ('name' in input) {
-    if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 200) throw badRequest('name must be a non-empty string of at most 200 characters', 'invalidValue');
+    if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 200) throw invalid('name must be a non-empty string of at most 200 characters', 'invalidValue');
     out.name = input.name.trim();
   }
   if ('organisationNumber' in input) {
@@ -28,40 +28,40 @@ export function parseOrganisationChanges(body: unknown, creating: boolean): Orga
     if (raw === null) out.organisationNumber = null;
     else {
       const normalised = typeof raw === 'string' ? normaliseOrganisationNumber(raw) : undefined;
-      if (!normalised) throw badRequest('organisationNumber must be ten digits (NNNNNN-NNNN) with a valid check digit', 'invalidValue');
+      if (!normalised) throw invalid('organisationNumber must be ten digits (NNNNNN-NNNN) with a valid check digit', 'invalidValue');
       out.organisationNumber = normalised;
     }
   }
   if ('type' in input) {
-    if (!(ORGANISATION_TYPES as readonly unknown[]).includes(input.type)) throw badRequest(`type must be one of ${ORGANISATION_TYPES.join(', ')}`, 'invalidValue');
+    if (!(ORGANISATION_TYPES as readonly unknown[]).includes(input.type)) throw invalid(`type must be one of ${ORGANISATION_TYPES.join(', ')}`, 'invalidValue');
     out.type = input.type as OrganisationType;
   }
   if ('schoolForm' in input) {
-    if (input.schoolForm !== null && !(SCHOOL_FORMS as readonly unknown[]).includes(input.schoolForm)) throw badRequest(`schoolForm must be one of ${SCHOOL_FORMS.join(', ')}`, 'invalidValue');
+    if (input.schoolForm !== null && !(SCHOOL_FORMS as readonly unknown[]).includes(input.schoolForm)) throw invalid(`schoolForm must be one of ${SCHOOL_FORMS.join(', ')}`, 'invalidValue');
     out.schoolForm = input.schoolForm as SchoolForm | null;
   }
   for (const flag of ['reportsViaFile', 'active'] as const) {
     if (flag in input) {
-      if (typeof input[flag] !== 'boolean') throw badRequest(`${flag} must be true or false`, 'invalidValue');
+      if (typeof input[flag] !== 'boolean') throw invalid(`${flag} must be true or false`, 'invalidValue');
       out[flag] = input[flag] as boolean;
     }
   }
   if ('postalAddress' in input) {
-    if (input.postalAddress !== null && (typeof input.postalAddress !== 'string' || input.postalAddress.length > 500)) throw badRequest('postalAddress must be a string of at most 500 characters', 'invalidValue');
+    if (input.postalAddress !== null && (typeof input.postalAddress !== 'string' || input.postalAddress.length > 500)) throw invalid('postalAddress must be a string of at most 500 characters', 'invalidValue');
     out.postalAddress = input.postalAddress === null ? null : (input.postalAddress as string).trim();
   }
   if (creating) {
-    if (!out.name) throw badRequest('name is required', 'invalidValue');
-    if (!out.type) throw badRequest('type is required (school or municipality)', 'invalidValue');
+    if (!out.name) throw invalid('name is required', 'invalidValue');
+    if (!out.type) throw invalid('type is required (school or municipality)', 'invalidValue');
   }
   return out;
 }
 
 /** Cross-field rules on the organisation as it will be stored. */
 export function checkOrganisation(org: Omit<Organisation, 'id' | 'created' | 'modified'>): void {
-  if (org.type === 'school' && !org.schoolForm) throw badRequest('a school needs a schoolForm', 'invalidValue');
-  if (org.type === 'municipality' && org.schoolForm) throw badRequest('a municipality has no schoolForm', 'invalidValue');
-  if (org.type === 'municipality' && org.reportsViaFile) throw badRequest('reportsViaFile applies to schools only', 'invalidValue');
+  if (org.type === 'school' && !org.schoolForm) throw invalid('a school needs a schoolForm', 'invalidValue');
+  if (org.type === 'municipality' && org.schoolForm) throw invalid('a municipality has no schoolForm', 'invalidValue');
+  if (org.type === 'municipality' && org.reportsViaFile) throw invalid('reportsViaFile applies to schools only', 'invalidValue');
 }
 
 export function organisationToJson(org: Organisation): Record<string, unknown> {
@@ -130,7 +130,7 @@ export async function updateOrganisation(repos: Repositories, id: string, change
     if (!before) throw notFound(`no organisation ${id}`);
     const { id: _id, created: _c, modified: _m, ...current } = before;
     if (changes.type !== undefined && changes.type !== before.type) {
-      throw new ScimError(400, 'type cannot be changed after creation', 'mutability');
+      throw invalid('type cannot be changed after creation', 'mutability');
     }
     checkOrganisation({ ...current, ...changes });
     const after = (await tx.operator.organisations.update(before.id, changes, acting.now))!;

@@ -1,4 +1,4 @@
-import { badRequest } from '../scim/scim-error.ts';
+import { invalid } from '../model/outcomes.ts';
 import type { UngroupedRow } from '../store/users-store.ts';
 import type { Repositories } from '../store/repositories.ts';
 import { canonicalOf } from './users-service.ts';
@@ -32,17 +32,17 @@ const MAX_PURGE_DAYS = 36_500;
 export const PURGE_BATCH = 500;
 
 export function parsePurgeRequest(body: unknown): PurgeOptions {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the body must be a JSON object', 'invalidSyntax');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the body must be a JSON object', 'invalidSyntax');
   const input = body as Record<string, unknown>;
   for (const key of Object.keys(input)) {
-    if (key !== 'olderThanDays' && key !== 'dryRun') throw badRequest(`unknown attribute "${key}"`, 'invalidSyntax');
+    if (key !== 'olderThanDays' && key !== 'dryRun') throw invalid(`unknown attribute "${key}"`, 'invalidSyntax');
   }
   const days = input.olderThanDays ?? DEFAULT_PURGE_DAYS;
   if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > MAX_PURGE_DAYS) {
-    throw badRequest(`olderThanDays must be a whole number of days from 0 to ${MAX_PURGE_DAYS}`, 'invalidValue');
+    throw invalid(`olderThanDays must be a whole number of days from 0 to ${MAX_PURGE_DAYS}`, 'invalidValue');
   }
   const dryRun = input.dryRun ?? false;
-  if (typeof dryRun !== 'boolean') throw badRequest('dryRun must be true or false', 'invalidValue');
+  if (typeof dryRun !== 'boolean') throw invalid('dryRun must be true or false', 'invalidValue');
   return { olderThanDays: days, dryRun };
 }
 

@@ -1,4 +1,4 @@
-import { ScimError, unauthorized } from '../scim/scim-error.ts';
+import { Unauthenticated } from '../model/outcomes.ts';
 import type { CredentialRow } from '../store/credentials-store.ts';
 import type { Repositories, TenantRepositories } from '../store/repositories.ts';
 import { OTP_SCRYPT_PARAMS, SCRYPT_PARAMS, unmatchableHash, type PasswordHasher } from './password-hash.ts';
@@ -29,7 +29,7 @@ export interface Accepted {
 }
 
 /** The one answer to every failed sign-in, whatever the reason (SPEC §6.2). */
-export const signInFailed = (): ScimError => unauthorized('Fel användarnamn eller lösenord.');
+export const signInFailed = (): Unauthenticated => new Unauthenticated('Fel användarnamn eller lösenord.');
 
 /** What a user without a password or a one-time password is verified against instead. */
 const NO_PASSWORD = unmatchableHash(SCRYPT_PARAMS);
@@ -76,7 +76,7 @@ export async function signIn<T>(req: AuthRequest, userName: string, secret: stri
   const found = await req.repos.directory.userNames.locate(userName);
   const seen = found && (await req.repos.forOrg(found.orgId).credentials.find(found.userId));
   const match = await verifyCandidate(req.hasher, seen, secret, admits, req.now);
-  const outcome = await req.repos.transaction(async (repos): Promise<{ refusal: ScimError } | { result: T }> => {
+  const outcome = await req.repos.transaction(async (repos): Promise<{ refusal: Unauthenticated } | { result: T }> => {
     const trx = seen && repos.forOrg(seen.org_id);
     const user = trx && (await trx.credentials.find(seen.id, { lock: true }));
     if (!trx || !user) return { refusal: signInFailed() };
@@ -96,7 +96,7 @@ export async function signIn<T>(req: AuthRequest, userName: string, secret: stri
  * refused without counting; a user who holds no credential has nothing to guess, so nothing is
  * counted either (and a lock would mark a user who was never granted a service).
  */
-async function refusalFor(trx: TenantRepositories, req: AuthRequest, user: CredentialRow, matched: Match['with'] | undefined): Promise<ScimError | undefined> {
+async function refusalFor(trx: TenantRepositories, req: AuthRequest, user: CredentialRow, matched: Match['with'] | undefined): Promise<Unauthenticated | undefined> {
   const org = await trx.organisation();
   if (!user.active || !org?.active) {
     await authAudit(trx, user, 'login.failure', req);
@@ -106,7 +106,7 @@ async function refusalFor(trx: TenantRepositories, req: AuthRequest, user: Crede
     await authAudit(trx, user, 'login.locked', req);
     if (!matched) return signInFailed();
     const minutes = Math.ceil((new Date(user.locked_until).getTime() - req.now.getTime()) / 60_000);
-    return unauthorized(`Kontot är låst efter ${MAX_FAILED_LOGINS} misslyckade inloggningar i rad. Försök igen om ${minutes} minuter.`);
+    return new Unauthenticated(`Kontot är låst efter ${MAX_FAILED_LOGINS} misslyckade inloggningar i rad. Försök igen om ${minutes} minuter.`);
   }
   if (matched) return undefined;
   const store = trx.credentials;

@@ -1,4 +1,4 @@
-import { badRequest } from '../scim/scim-error.ts';
+import { invalid } from '../model/outcomes.ts';
 import type { CredentialRow } from '../store/credentials-store.ts';
 import type { SessionRow } from '../store/sessions-store.ts';
 import type { Repositories } from '../store/repositories.ts';
@@ -47,7 +47,7 @@ export async function changePassword(req: AuthRequest, body: { userName: string;
   const admits = { password: body.currentPassword !== undefined, otp: body.oneTimePassword !== undefined };
   await signIn(req, body.userName, secret, admits, async (trx, { user }) => {
     const problems = passwordProblems(body.newPassword, user.user_name);
-    if (problems.length) throw badRequest(describePasswordProblems(problems), 'invalidValue');
+    if (problems.length) throw invalid(describePasswordProblems(problems), 'invalidValue');
     await trx.credentials.update(user.id, {
       password_hash: await req.hasher.hash(body.newPassword),
       password_changed_at: req.now,

@@ -1,5 +1,5 @@
 import type { Principal } from '../model/principal.ts';
-import { notFound, unauthorized } from '../scim/scim-error.ts';
+import { notFound, Unauthenticated } from '../model/outcomes.ts';
 import type { Organisation } from '../model/organisation.ts';
 import type { AuditEvent } from '../store/audit-store.ts';
 import type { AuditActor } from '../store/users-store.ts';
@@ -65,7 +65,7 @@ export async function actInOrganisation(repos: Repositories, orgId: string, acti
     org = await repos.forOrg(orgId).organisation();
     if (org) cache?.set(orgId, org, at);
   }
-  if (!org || !org.active) throw unauthorized('the organisation the token names does not exist or is not active');
+  if (!org || !org.active) throw new Unauthenticated('the organisation the token names does not exist or is not active');
   return { repos, org, ...acting };
 }
 

@@ -1,4 +1,4 @@
-import { notFound, ScimError } from '../scim/scim-error.ts';
+import { Conflict, notFound } from '../model/outcomes.ts';
 import type { Repositories } from '../store/repositories.ts';
 import type { TerminationRow, TerminationStatus } from '../store/terminations-store.ts';
 import { deleteUser } from './users-service.ts';
@@ -18,7 +18,7 @@ export async function completeTermination(repos: Repositories, id: string, actin
   return repos.transaction(async (trx) => {
     const request = await trx.operator.terminations.lock(id);
     if (!request) throw notFound(`no termination request ${id}`);
-    if (request.status !== 'open') throw new ScimError(409, `termination request ${id} is already ${request.status}`);
+    if (request.status !== 'open') throw new Conflict(`termination request ${id} is already ${request.status}`);
     const org = await trx.operator.organisations.find(request.org_id);
     if (!org) throw notFound(`no termination request ${id}`);
     const tx: TenantRequest = { repos: trx, org, principal: acting.principal, requestId: acting.requestId, now: acting.now };

@@ -1,7 +1,7 @@
 import type { SigningKey } from '../auth/signing-key.ts';
 import { parseTtl, signToken, type TokenSettings } from '../auth/tokens.ts';
 import { isRole, needsOrganisation, type Role } from '../model/principal.ts';
-import { badRequest, notFound } from '../scim/scim-error.ts';
+import { invalid, notFound } from '../model/outcomes.ts';
 import type { IssuedToken } from '../store/tokens-store.ts';
 import type { Repositories } from '../store/repositories.ts';
 import type { Acting } from './tenant-request.ts';
@@ -16,24 +16,24 @@ export interface TokenRequest {
 }
 
 export function parseTokenRequest(body: unknown): TokenRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the body must be a JSON object', 'invalidSyntax');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the body must be a JSON object', 'invalidSyntax');
   const input = body as Record<string, unknown>;
-  if (!isRole(input.role)) throw badRequest('role must be admin, provisioner or operator', 'invalidValue');
+  if (!isRole(input.role)) throw invalid('role must be admin, provisioner or operator', 'invalidValue');
   if (typeof input.subject !== 'string' || input.subject.trim() === '' || input.subject.length > 200) {
-    throw badRequest('subject must be a non-empty string of at most 200 characters', 'invalidValue');
+    throw invalid('subject must be a non-empty string of at most 200 characters', 'invalidValue');
   }
   const org = input.organisationId ?? input.org;
-  if (org !== undefined && org !== null && typeof org !== 'string') throw badRequest('organisationId must be a string', 'invalidValue');
-  if (needsOrganisation(input.role) && !org) throw badRequest(`a ${input.role} token needs an organisationId`, 'invalidValue');
+  if (org !== undefined && org !== null && typeof org !== 'string') throw invalid('organisationId must be a string', 'invalidValue');
+  if (needsOrganisation(input.role) && !org) throw invalid(`a ${input.role} token needs an organisationId`, 'invalidValue');
   let ttlSeconds = 3600;
   if (input.ttl !== undefined) {
     try {
       ttlSeconds = typeof input.ttl === 'number' ? input.ttl : parseTtl(String(input.ttl));
     } catch (err) {
-      throw badRequest((err as Error).message, 'invalidValue');
+      throw invalid((err as Error).message, 'invalidValue');
     }
     if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0 || ttlSeconds > MAX_TTL_SECONDS) {
-      throw badRequest(`ttl must be between 1 second and ${MAX_TTL_SECONDS / 86400} days`, 'invalidValue');
+      throw invalid(`ttl must be between 1 second and ${MAX_TTL_SECONDS / 86400} days`, 'invalidValue');
     }
   }
   return { role: input.role, subject: input.subject.trim(), orgId: (org as string | undefined) || undefined, ttlSeconds };

@@ -6,6 +6,7 @@ import { importUsers, parseImportRequest, type ImportResult } from '../../domain
 import { operatorInOrganisation } from '../../domain/tenant-request.ts';
 import type { Principal } from '../../model/principal.ts';
 import { actingOf } from './actor.ts';
+import { scimErrorOf } from '../outcome-errors.ts';
 
 /**
  * POST /admin/v1/organisations/{orgId}/import (SPEC §6.4, `idm import`): one batch of CSV rows,
@@ -22,7 +23,7 @@ export function importRoutes(deps: AppDeps): Router<AppState> {
     const operator = req.principal;
     // Under provisioner rules the operator still signs every audit event with its own subject.
     const principal: Principal = request.rules === 'operator' ? operator : { ...operator, role: 'provisioner', orgId: req.org.id };
-    const results = await importUsers({ ...req, principal }, request, deps.now);
+    const results = await importUsers({ ...req, principal }, request, { clock: deps.now, describe: scimErrorOf });
     sendJson(ctx, 200, { ...countOutcomes(results), results });
   });
 

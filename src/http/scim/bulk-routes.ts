@@ -7,6 +7,7 @@ import { baseUrlOf, tenantRequest } from './tenant.ts';
 import { BULK_RESPONSE, type SchemaRegistry } from '../../scim/schema-registry.ts';
 import { parseBulkRequest } from '../../scim/bulk.ts';
 import { ScimError } from '../../scim/scim-error.ts';
+import { scimErrorOf } from '../outcome-errors.ts';
 import { runBulk } from '../../domain/bulk.ts';
 
 interface BulkConfig {
@@ -27,7 +28,9 @@ export function bulkRoutes(deps: AppDeps, registry: SchemaRegistry, log: Logger)
       registry,
       baseUrl: baseUrlOf(ctx),
       now: deps.now,
-      internalError: (err) => {
+      describe: (err) => {
+        const known = scimErrorOf(err);
+        if (known) return known;
         log.error({ err, requestId }, 'bulk operation failed');
         return new ScimError(500, `internal error; quote request id ${requestId}`);
       },
