@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDb, migrate } from '../src/store/db.ts';
-import { organisationsStore } from '../src/store/organisations-store.ts';
+import { createRepositories } from '../src/store/repositories.ts';
+import { createOrganisation, newOrganisation } from '../src/domain/organisations.ts';
 import { SCHOOL_FORMS, type OrganisationType, type SchoolForm } from '../src/domain/organisations.ts';
 import { checkDatabaseName, databaseUrl, maintenanceUrl, serverUrl } from './lib/pg-url.ts';
 import { msSince } from './lib/stats.ts';
@@ -115,14 +116,15 @@ export async function generate(options: GenerateOptions): Promise<Manifest> {
 
     // Organisations and their catalog groups through the project's own code path.
     const created = await step(`${orgs} organisations (project code)`, async () => {
-      const store = organisationsStore(db);
+      const repos = createRepositories(db);
+      const acting = (now: Date) => ({ principal: { role: 'operator' as const, subject: 'idm:bench', orgId: undefined, jti: 'idm:bench', expiresAt: 0 }, requestId: 'bench', now });
       const base = Date.parse('2019-01-01T00:00:00Z');
       const ids: string[] = new Array(orgs);
       let next = 0;
       const worker = async () => {
         for (let n = next++; n < orgs; n = next++) {
           const spec = organisationSpec(n);
-          ids[n] = (await store.create({ ...spec, postalAddress: `Box ${100 + n}, ${TOWNS[n % TOWNS.length]}` }, new Date(base + n * 60_000))).id;
+          ids[n] = (await createOrganisation(repos, newOrganisation({ ...spec, postalAddress: `Box ${100 + n}, ${TOWNS[n % TOWNS.length]}` }), acting(new Date(base + n * 60_000)))).id;
         }
       };
       await Promise.all(Array.from({ length: 6 }, worker));

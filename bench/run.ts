@@ -24,6 +24,7 @@ import { openDb } from '../src/store/db.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { loadOrCreateSigningKey } from '../src/auth/signing-key.ts';
 import { issueToken } from '../src/domain/token-issuer.ts';
+import { createRepositories } from '../src/store/repositories.ts';
 import { TOKEN_LEEWAY_SECONDS } from '../src/app.ts';
 import { BENCH_DIR, DEFAULT_MANIFEST, SMALL_GROUP_MEMBERS, dropDatabase, generate, generateOptionsFromArgs, GENERATE_ARGS, readManifest, type Manifest } from './generate.ts';
 import { REPO_DIR, startNode, type NodeProcess } from './lib/processes.ts';
@@ -158,8 +159,11 @@ async function main(): Promise<void> {
   const config = loadConfig({});
   const tokenSettings = { issuer: config.issuer, audience: config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS };
   const db = openDb({ databaseUrl: manifest.databaseUrl, poolMax: 2 });
+  const repos = createRepositories(db);
   const issue = async (role: 'admin' | 'provisioner' | 'operator', orgId?: string) =>
-    (await issueToken(db, key, tokenSettings, { role, subject: `bench-${role}`, orgId, ttlSeconds: 6 * 3600 }, 'idm:bench', new Date())).token;
+    (await issueToken(repos, { key, settings: tokenSettings }, { role, subject: `bench-${role}`, orgId, ttlSeconds: 6 * 3600 }, {
+      principal: { role: 'operator', subject: 'idm:bench', orgId: undefined, jti: 'idm:bench', expiresAt: 0 }, requestId: 'bench', now: new Date(),
+    })).token;
   const tokens: ExplainTokens = {
     provisioner: await issue('provisioner', manifest.bigOrgId),
     admin: await issue('admin', manifest.bigOrgId),

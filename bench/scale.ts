@@ -19,6 +19,7 @@ import { openDb } from '../src/store/db.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { loadOrCreateSigningKey } from '../src/auth/signing-key.ts';
 import { issueToken } from '../src/domain/token-issuer.ts';
+import { createRepositories } from '../src/store/repositories.ts';
 import { TOKEN_LEEWAY_SECONDS } from '../src/app.ts';
 import { dropDatabase, generate, SPARE_USERS, type Manifest } from './generate.ts';
 import { startNode, type NodeProcess } from './lib/processes.ts';
@@ -198,8 +199,10 @@ export async function runScale(o: ScaleOptions): Promise<{ rows: Row[]; text: st
       // One organisation of `size` users (its big group plus the spare users) and a second, small one.
       const manifest = await generate({ database, users: size + 100, orgs: 2, bigOrgUsers: size - SPARE_USERS, manifestPath: path.join(tmpDir, `${size}.json`), log: o.log });
       const db = openDb({ databaseUrl: manifest.databaseUrl, poolMax: 2 });
-      const issue = async (role: 'admin' | 'provisioner' | 'operator', orgId?: string) => (await issueToken(db, key, { issuer: config.issuer, audience: config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS },
-        { role, subject: `scale-${role}`, orgId, ttlSeconds: 6 * 3600 }, 'idm:scale', new Date())).token;
+      const settings = { issuer: config.issuer, audience: config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS };
+      const issue = async (role: 'admin' | 'provisioner' | 'operator', orgId?: string) => (await issueToken(createRepositories(db), { key, settings }, { role, subject: `scale-${role}`, orgId, ttlSeconds: 6 * 3600 }, {
+        principal: { role: 'operator', subject: 'idm:scale', orgId: undefined, jti: 'idm:scale', expiresAt: 0 }, requestId: 'scale', now: new Date(),
+      })).token;
       const token = await issue('provisioner', manifest.bigOrgId);
       // The writes of the EXPLAIN go to the measured organisation too.
       const tokens: ExplainTokens = { provisioner: token, writer: token, admin: await issue('admin', manifest.bigOrgId), operator: await issue('operator') };

@@ -10,7 +10,11 @@ import { implementedMethods, methodRefusal, refuseUnimplementedMethods } from '.
 import { healthRoutes } from './http/health-routes.ts';
 import { organisationsRoutes } from './http/admin/organisations-routes.ts';
 import { tokensRoutes } from './http/admin/tokens-routes.ts';
-import { domainAdminRoutes } from './http/admin/domain-admin-routes.ts';
+import { administratorsRoutes } from './http/admin/administrators-routes.ts';
+import { terminationsRoutes } from './http/admin/terminations-routes.ts';
+import { purgeRoutes } from './http/admin/purge-routes.ts';
+import { outboxRoutes } from './http/admin/outbox-routes.ts';
+import { importRoutes } from './http/admin/import-routes.ts';
 import { adminAuditRoutes } from './http/admin/audit-routes.ts';
 import { apiRoutes } from './http/api/api-routes.ts';
 import { oneTimePasswordRoutes } from './http/api/one-time-password-routes.ts';
@@ -22,7 +26,8 @@ import { bulkRoutes } from './http/scim/bulk-routes.ts';
 import { meRoutes } from './http/scim/me-routes.ts';
 import { authRoutes } from './http/auth-routes.ts';
 import type { SessionSettings } from './domain/sign-in.ts';
-import { tokenVerifier } from './auth/verify.ts';
+import { tokenVerifier } from './domain/token-verification.ts';
+import { createRepositories, type Db } from './store/repositories.ts';
 import { schemaRegistry } from './scim/schema-registry.ts';
 import type { TokenSettings } from './auth/tokens.ts';
 import { ScimError } from './scim/scim-error.ts';
@@ -30,16 +35,20 @@ import { sendScim } from './http/respond.ts';
 
 export const TOKEN_LEEWAY_SECONDS = 30;
 
+/** What the app is built from; tests build it with their own database, key and clock. */
+export type AppInput = Omit<AppDeps, 'repos'> & { db: Db };
+
 /** Builds the Koa app from its dependencies without listening, so tests drive it directly. */
-export function buildApp(given: AppDeps): Koa<AppState> {
-  const deps: AppDeps = { ...given, caches: given.caches ?? createCaches(given.config.cacheSeconds * 1000) };
+export function buildApp(given: AppInput): Koa<AppState> {
+  const { db, ...rest } = given;
+  const deps: AppDeps = { ...rest, repos: createRepositories(db), caches: given.caches ?? createCaches(given.config.cacheSeconds * 1000) };
   const app = new Koa<AppState>();
   app.proxy = false;
   // Errors are answered by errorHandler; Koa's default handler would print stacks to stderr.
   app.silent = true;
   const settings: TokenSettings = { issuer: deps.config.issuer, audience: deps.config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS };
   const sessions: SessionSettings = { idleMs: deps.config.sessionIdleMinutes * 60_000, absoluteMs: deps.config.sessionAbsoluteHours * 3_600_000 };
-  const verify = tokenVerifier(deps.db, deps.key, settings, deps.now, sessions, deps.caches!.principals);
+  const verify = tokenVerifier(deps.repos, deps.key, settings, deps.now, sessions, deps.caches!.principals);
 
   const requireToken = authenticate(verify);
   const throttle = rateLimit(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst, deps.now);
@@ -49,8 +58,12 @@ export function buildApp(given: AppDeps): Koa<AppState> {
     authRoutes(deps, sessions, requireToken),
     withPrefix('/admin/v1', [requireToken, requireRole('operator')],
       organisationsRoutes(deps),
-      tokensRoutes(deps, settings),
-      domainAdminRoutes(deps),
+      tokensRoutes(deps, { key: deps.key, settings }),
+      administratorsRoutes(deps),
+      terminationsRoutes(deps),
+      purgeRoutes(deps),
+      outboxRoutes(deps),
+      importRoutes(deps),
       adminAuditRoutes(deps)),
     withPrefix('/api/v1', [requireToken, requireRole('admin', 'operator')], apiRoutes(deps), oneTimePasswordRoutes(deps)),
     withPrefix('/scim/v2', [requireToken, requireRole('admin', 'user', 'provisioner', 'operator')], meRoutes(deps, registry)),

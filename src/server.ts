@@ -2,6 +2,7 @@ import http from 'node:http';
 import pino from 'pino';
 import { loadConfig, type Config } from './config/config.ts';
 import { openDatabase, migrate, type Db } from './store/db.ts';
+import { createRepositories } from './store/repositories.ts';
 import { loadOrCreateSigningKey } from './auth/signing-key.ts';
 import { buildApp } from './app.ts';
 import { OutboxWorker } from './delivery/outbox-worker.ts';
@@ -29,7 +30,7 @@ export async function startServer(config: Config, log = pino({ level: config.log
     const key = await loadOrCreateSigningKey(config.dataDir, config.signingKey);
     const app = buildApp({ db, config, key, log, now: () => new Date() });
     // Without SMTP_URL messages wait in the outbox for the operators (idm outbox).
-    worker = config.smtpUrl ? new OutboxWorker(db, log, { smtpUrl: config.smtpUrl, from: config.smtpFrom }) : undefined;
+    worker = config.smtpUrl ? new OutboxWorker(createRepositories(db), log, { smtpUrl: config.smtpUrl, from: config.smtpFrom }) : undefined;
     worker?.start();
     requests = trackRequests(app.callback());
     server = http.createServer(requests.listener);

@@ -1,31 +1,9 @@
 import crypto from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { SigningKey } from './signing-key.ts';
+import { isRole, needsOrganisation, type Principal, type Role } from '../model/principal.ts';
 
-export const ROLES = ['admin', 'provisioner', 'operator'] as const;
-export type Role = (typeof ROLES)[number];
-
-export function isRole(value: unknown): value is Role {
-  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
-}
-
-/**
- * A signed-in person's session carries `admin` when the user is a member of the organisation's
- * behorighetsadministrator group, else `user`, which reaches only /auth and /scim/v2/Me.
- */
-export type PrincipalRole = Role | 'user';
-
-/** Who is calling, as established from a verified token. */
-export interface Principal {
-  role: PrincipalRole;
-  subject: string;
-  /** The organisation the token names; absent only for an operator token without one. */
-  orgId: string | undefined;
-  jti: string;
-  expiresAt: number;
-  /** Set when the bearer is a session token of a signed-in user (SPEC §6.2). */
-  session?: { id: string; userId: string; passwordChangeOnly: boolean };
-}
+export { ROLES, isRole, type Principal, type PrincipalRole, type Role } from '../model/principal.ts';
 
 export interface TokenSettings {
   issuer: string;
@@ -88,7 +66,7 @@ export async function verifyTokenSignature(key: SigningKey, settings: TokenSetti
   if (!isRole(payload.role)) throw new TokenRejected('the token has no valid role');
   const org = payload.org;
   if (org !== undefined && typeof org !== 'string') throw new TokenRejected('the token has an invalid org claim');
-  if (payload.role !== 'operator' && !org) throw new TokenRejected(`a ${payload.role} token must name an organisation`);
+  if (needsOrganisation(payload.role) && !org) throw new TokenRejected(`a ${payload.role} token must name an organisation`);
   return { role: payload.role, subject: payload.sub!, orgId: org, jti: payload.jti!, expiresAt: payload.exp! * 1000 };
 }
 

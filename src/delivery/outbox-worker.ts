@@ -1,8 +1,8 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { outboxDeliveryStore, type ClaimedMessage } from '../store/outbox-delivery-store.ts';
-import { SECRET_PLACEHOLDER } from '../domain/messages.ts';
+import type { ClaimedMessage } from '../store/outbox-delivery-store.ts';
+import type { Repositories } from '../store/repositories.ts';
+import { bodyWithSecret } from '../model/outbox-message.ts';
 
 export interface WorkerOptions {
   smtpUrl: string;
@@ -29,7 +29,7 @@ export class OutboxWorker {
   private stopped = false;
 
   constructor(
-    private readonly db: Knex,
+    private readonly repos: Repositories,
     private readonly log: Logger,
     private readonly options: WorkerOptions,
   ) {
@@ -58,7 +58,7 @@ export class OutboxWorker {
   /** Claims and sends one batch; returns how many were delivered. */
   async deliverBatch(): Promise<number> {
     const now = (this.options.now ?? (() => new Date()))();
-    const store = outboxDeliveryStore(this.db);
+    const store = this.repos.operator.outboxDelivery;
     const claimed = await store.claim(this.options.batchSize ?? 20, now, 5 * 60_000);
     let delivered = 0;
     for (const message of claimed) {
@@ -77,7 +77,7 @@ export class OutboxWorker {
   }
 
   private async send(message: ClaimedMessage): Promise<void> {
-    const text = message.secret ? message.body.replace(SECRET_PLACEHOLDER, message.secret) : message.body;
+    const text = bodyWithSecret(message.body, message.secret);
     await this.transport.sendMail({ from: this.options.from, to: message.recipient, subject: message.subject, text });
   }
 }

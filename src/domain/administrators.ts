@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
-import { badRequest, notFound, ScimError } from '../scim/scim-error.ts';
-import { adminDeclarationsStore, type AdminRow, type DeclarationRow, type SignerTitle } from '../store/admin-declarations-store.ts';
+import { Conflict, invalid, notFound } from '../model/outcomes.ts';
+import { type AdminRow, type DeclarationRow, type SignerTitle } from '../store/admin-declarations-store.ts';
 import type { GroupRow } from '../store/groups-store.ts';
 import type { OrganisationType } from './organisations.ts';
-import { ADMIN_SERVICE } from './services.ts';
+import { ADMIN_SERVICE } from '../model/catalog.ts';
 import { changeMembership } from './groups-service.ts';
 import { audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
 
@@ -31,15 +31,15 @@ const MAX_TEXT = 200;
 
 /** Parses a grant body; `today` (YYYY-MM-DD, Swedish time) bounds signedAt. */
 export function parseDeclaration(body: unknown, orgType: OrganisationType, today: string): DeclarationInput {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the body must be a JSON object', 'invalidSyntax');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the body must be a JSON object', 'invalidSyntax');
   const input = body as Record<string, unknown>;
   for (const key of Object.keys(input)) {
-    if (!FIELDS.includes(key)) throw badRequest(`unknown attribute "${key}"`, 'invalidSyntax');
+    if (!FIELDS.includes(key)) throw invalid(`unknown attribute "${key}"`, 'invalidSyntax');
   }
   const text = (key: string): string => {
     const value = input[key];
-    if (typeof value !== 'string' || value.trim() === '') throw badRequest(`${key} is required`, 'invalidValue');
-    if (value.length > MAX_TEXT) throw badRequest(`${key} is longer than ${MAX_TEXT} characters`, 'invalidValue');
+    if (typeof value !== 'string' || value.trim() === '') throw invalid(`${key} is required`, 'invalidValue');
+    if (value.length > MAX_TEXT) throw invalid(`${key} is longer than ${MAX_TEXT} characters`, 'invalidValue');
     return value.trim();
   };
   const userId = text('userId');
@@ -49,11 +49,11 @@ export function parseDeclaration(body: unknown, orgType: OrganisationType, today
   const expected = SIGNER_TITLE[orgType];
   if (title !== expected) {
     const who = orgType === 'school' ? 'a school is signed by its rektor' : 'a municipality is signed by its förvaltningschef';
-    throw badRequest(`signedByTitle must be "${expected}": the declaration of ${who}`, 'invalidValue');
+    throw invalid(`signedByTitle must be "${expected}": the declaration of ${who}`, 'invalidValue');
   }
   const signedAt = text('signedAt');
-  if (!isCalendarDate(signedAt)) throw badRequest(`signedAt must be a date written YYYY-MM-DD, got "${signedAt}"`, 'invalidValue');
-  if (signedAt > today) throw badRequest(`signedAt ${signedAt} is in the future`, 'invalidValue');
+  if (!isCalendarDate(signedAt)) throw invalid(`signedAt must be a date written YYYY-MM-DD, got "${signedAt}"`, 'invalidValue');
+  if (signedAt > today) throw invalid(`signedAt ${signedAt} is in the future`, 'invalidValue');
   return { userId, reference, signedBy, signedByTitle: expected, signedAt };
 }
 
@@ -73,7 +73,7 @@ export function swedishDate(now: Date): string {
 async function adminGroup(req: TenantRequest): Promise<GroupRow> {
   const group = await storesFor(req).groups.byServiceCode(ADMIN_SERVICE);
   // Every organisation gets the group at creation (SPEC §3.2); its absence is a broken catalog.
-  if (!group) throw new ScimError(500, `organisation ${req.org.id} has no ${ADMIN_SERVICE} group`);
+  if (!group) throw new Error(`organisation ${req.org.id} has no ${ADMIN_SERVICE} group`);
   return group;
 }
 
@@ -88,9 +88,9 @@ export async function grantAdmin(req: TenantRequest, input: DeclarationInput): P
     await groups.lock(group.id);
     const user = await users.find(input.userId);
     if (!user) throw notFound(`no User ${input.userId} in organisation ${tx.org.id}`);
-    if (await groups.isMember(group.id, user.id)) throw new ScimError(409, `User ${user.id} (${user.user_name}) is already an administrator`, 'uniqueness');
+    if (await groups.isMember(group.id, user.id)) throw new Conflict(`User ${user.id} (${user.user_name}) is already an administrator`, 'uniqueness');
 
-    const declaration = await adminDeclarationsStore(tx.db, tx.org.id).insert({ ...input, id: crypto.randomUUID(), grantedBy: tx.principal.subject }, tx.now);
+    const declaration = await storesFor(tx).declarations.insert({ ...input, id: crypto.randomUUID(), grantedBy: tx.principal.subject }, tx.now);
     await changeMembership(tx, group.id, { add: [user.id], remove: [], removeAll: false }, undefined, viaAdminApi);
     await audit(tx, {
       action: 'admin.grant',
@@ -116,7 +116,7 @@ export async function revokeAdmin(req: TenantRequest, userId: string): Promise<v
     await groups.lock(group.id);
     if (!(await groups.isMember(group.id, userId))) throw notFound(`User ${userId} is not an administrator of organisation ${tx.org.id}`);
     await changeMembership(tx, group.id, { add: [], remove: [userId], removeAll: false }, undefined, viaAdminApi);
-    const declaration = await adminDeclarationsStore(tx.db, tx.org.id).revoke(userId, tx.principal.subject, tx.now);
+    const declaration = await storesFor(tx).declarations.revoke(userId, tx.principal.subject, tx.now);
     await audit(tx, {
       action: 'admin.revoke',
       resourceType: 'User',
@@ -127,11 +127,11 @@ export async function revokeAdmin(req: TenantRequest, userId: string): Promise<v
 }
 
 export async function listAdmins(req: TenantRequest): Promise<AdminRow[]> {
-  return adminDeclarationsStore(req.db, req.org.id).admins((await adminGroup(req)).id);
+  return storesFor(req).declarations.admins((await adminGroup(req)).id);
 }
 
 export async function getAdmin(req: TenantRequest, userId: string): Promise<AdminRow> {
-  const [admin] = await adminDeclarationsStore(req.db, req.org.id).admins((await adminGroup(req)).id, userId);
+  const [admin] = await storesFor(req).declarations.admins((await adminGroup(req)).id, userId);
   if (!admin) throw notFound(`User ${userId} is not an administrator of organisation ${req.org.id}`);
   return admin;
 }

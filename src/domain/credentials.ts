@@ -1,13 +1,10 @@
-import { badRequest, notFound } from '../scim/scim-error.ts';
-import { credentialsStore } from '../store/credentials-store.ts';
-import { isUuid } from '../store/organisations-store.ts';
+import { invalid, notFound } from '../model/outcomes.ts';
+import { isUuid } from '../model/ids.ts';
 import { OTP_SCRYPT_PARAMS, scryptHasher, type PasswordHasher } from './password-hash.ts';
 import { OTP_VALIDITY_MS, generateOneTimePassword } from './one-time-password.ts';
 import { displayNameOf, oneTimePasswordEmail, usernameLetter } from './messages.ts';
 import { preferredEmail } from './emails.ts';
-import { enqueue } from '../store/outbox-store.ts';
-import { sessionsStore } from '../store/sessions-store.ts';
-import { audit, inTransaction, type TenantRequest } from './tenant-request.ts';
+import { audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
 
 /**
  * SPEC §3.4: the first time a user is granted any group, credentials are issued in the same
@@ -16,11 +13,11 @@ import { audit, inTransaction, type TenantRequest } from './tenant-request.ts';
  * granted a group, so the whole request is refused. Later grants send nothing.
  */
 export async function issueOnFirstGrant(tx: TenantRequest, addedUserIds: string[], prepared: PreparedPasswords = new Map()): Promise<void> {
-  const store = credentialsStore(tx.db);
-  const first = await store.withoutCredentials(tx.org.id, addedUserIds);
+  const { credentials, outbox } = storesFor(tx);
+  const first = await credentials.withoutCredentials(addedUserIds);
   const withoutEmail = first.filter((u) => !preferredEmail(u.data.emails));
   if (withoutEmail.length) {
-    throw badRequest(
+    throw invalid(
       `Användaren ${withoutEmail[0].user_name} har ingen e-postadress och kan därför inte få behörighet. ` +
         'Lägg till en e-postadress (emails) och försök igen: engångslösenordet skickas dit.',
       'invalidValue',
@@ -29,9 +26,9 @@ export async function issueOnFirstGrant(tx: TenantRequest, addedUserIds: string[
   for (const user of first) {
     const email = preferredEmail(user.data.emails)!;
     const { secret, hash, expiresAt } = prepared.get(user.id) ?? (await newOneTimePassword(tx.now));
-    await store.update(tx.org.id, user.id, { otp_hash: hash, otp_expires_at: expiresAt, credential_status: 'pending' });
-    await enqueue(tx.db, { ...usernameLetter(tx.org, user.id, user.user_name, displayNameOf(user.user_name, user.data)), createdAt: tx.now });
-    await enqueue(tx.db, { ...oneTimePasswordEmail(tx.org, user.id, email, secret, expiresAt), createdAt: tx.now });
+    await credentials.update(user.id, { otp_hash: hash, otp_expires_at: expiresAt, credential_status: 'pending' });
+    await outbox.enqueue({ ...usernameLetter(tx.org, user.id, user.user_name, displayNameOf(user.user_name, user.data)), createdAt: tx.now });
+    await outbox.enqueue({ ...oneTimePasswordEmail(tx.org, user.id, email, secret, expiresAt), createdAt: tx.now });
     await audit(tx, { action: 'credentials.issue', resourceType: 'User', resourceId: user.id, changes: { credentialStatus: { before: 'none', after: 'pending' } } });
   }
 }
@@ -57,7 +54,7 @@ export async function prepareFirstGrants(req: TenantRequest, userIds: string[]):
   if (userIds.length > MAX_PREPARED) return new Map();
   const ids = userIds.filter(isUuid);
   if (ids.length === 0) return new Map();
-  const first = await credentialsStore(req.db).withoutCredentials(req.org.id, ids);
+  const first = await storesFor(req).credentials.withoutCredentials(ids);
   const withEmail = first.filter((u) => preferredEmail(u.data.emails));
   return new Map(await Promise.all(withEmail.map(async (u) => [u.id, await newOneTimePassword(req.now)] as const)));
 }
@@ -74,16 +71,16 @@ export async function newOneTimePassword(now: Date, hasher: PasswordHasher = scr
  * §6.3). `prepared` is one the caller hashed before it took the user's row lock.
  */
 export async function sendNewOneTimePassword(tx: TenantRequest, userId: string, reason: 'ordered' | 'forgotten', prepared?: OneTimePassword): Promise<void> {
-  const store = credentialsStore(tx.db);
-  const user = await store.find(tx.org.id, userId);
+  const { credentials, sessions, outbox } = storesFor(tx);
+  const user = await credentials.find(userId);
   if (!user) throw notFound(`no User ${userId}`);
   const email = preferredEmail(user.data.emails);
-  if (!email) throw badRequest(`Användaren ${user.user_name} har ingen e-postadress att skicka engångslösenordet till. Lägg till en e-postadress först.`, 'invalidValue');
+  if (!email) throw invalid(`Användaren ${user.user_name} har ingen e-postadress att skicka engångslösenordet till. Lägg till en e-postadress först.`, 'invalidValue');
   const { secret, hash, expiresAt } = prepared ?? (await newOneTimePassword(tx.now));
   const status = user.credential_status === 'none' ? 'pending' : user.credential_status;
-  await store.update(tx.org.id, user.id, { otp_hash: hash, otp_expires_at: expiresAt, credential_status: status });
-  await sessionsStore(tx.db).endAllOf(tx.org.id, user.id, tx.now);
-  await enqueue(tx.db, { ...oneTimePasswordEmail(tx.org, user.id, email, secret, expiresAt), createdAt: tx.now });
+  await credentials.update(user.id, { otp_hash: hash, otp_expires_at: expiresAt, credential_status: status });
+  await sessions.endAllOf(user.id, tx.now);
+  await outbox.enqueue({ ...oneTimePasswordEmail(tx.org, user.id, email, secret, expiresAt), createdAt: tx.now });
   await audit(tx, { action: reason === 'ordered' ? 'otp.order' : 'otp.forgotten', resourceType: 'User', resourceId: user.id });
 }
 

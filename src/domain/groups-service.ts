@@ -1,7 +1,7 @@
-import { badRequest, notFound, refusal } from '../scim/scim-error.ts';
+import { invalid, notFound } from '../model/outcomes.ts';
 import { etagOf } from '../scim/render.ts';
 import type { GroupRow } from '../store/groups-store.ts';
-import { mayChangeCatalogGroup, mayChangeMembership } from './policy.ts';
+import { mayChangeCatalogGroup, mayChangeMembership, refused } from './policy.ts';
 import { checkIfMatch } from './versioning.ts';
 import { audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
 import { userLifecycle } from './user-lifecycle.ts';
@@ -77,16 +77,16 @@ export async function changeMembership(req: TenantRequest, id: string, delta: Me
     if (!group) throw notFound(`no Group ${id}`);
     checkIfMatch(ifMatch, etagOf(group.version));
     // SPEC §4: the catalog owns group names; a rename is refused like creating or deleting a group.
-    if (delta.displayName !== undefined && delta.displayName !== group.display_name) throw refusal(mayChangeCatalogGroup())!;
+    if (delta.displayName !== undefined && delta.displayName !== group.display_name) throw refused(mayChangeCatalogGroup())!;
     if (!touchesMembers(delta)) return group;
-    const refused = refusal(mayChangeMembership(tx.principal, { grantedBy: group.granted_by, displayName: group.display_name }, tx.org, options.viaAdminApi));
-    if (refused) throw refused;
+    const refusal = refused(mayChangeMembership(tx.principal, { grantedBy: group.granted_by, displayName: group.display_name }, tx.org, options.viaAdminApi));
+    if (refusal) throw refusal;
 
     const incoming = incomingMembers(delta);
     const unknown = await users.firstUnknown(incoming);
     if (unknown !== undefined) {
       // SPEC §4: a member of another organisation is reported exactly like one that does not exist.
-      throw badRequest(`member value "${unknown}" is not a User of this organisation`, 'invalidValue');
+      throw invalid(`member value "${unknown}" is not a User of this organisation`, 'invalidValue');
     }
 
     // concat, not push(...ids): spreading some 125,000 arguments overflows the stack.

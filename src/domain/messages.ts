@@ -1,8 +1,5 @@
-import type { Organisation } from './organisations.ts';
-import type { OutboxMessage } from '../store/outbox-store.ts';
-
-/** The placeholder an outbox body holds where the secret goes; the secret itself is stored apart. */
-export const SECRET_PLACEHOLDER = '{{engangslosenord}}';
+import type { Organisation } from '../model/organisation.ts';
+import { SECRET_PLACEHOLDER, type OutboxMessage } from '../model/outbox-message.ts';
 
 /** A message as the domain composes it; the outbox adds when it was queued. */
 export type OutgoingMessage = Omit<OutboxMessage, 'createdAt'> & { orgId: string; userId: string };

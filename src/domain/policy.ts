@@ -1,13 +1,14 @@
-import type { Principal } from '../auth/tokens.ts';
-import type { Organisation } from './organisations.ts';
-import { isFormOnlySchool, type GrantedBy } from './services.ts';
+import type { Principal } from '../model/principal.ts';
+import { Refusal } from '../model/outcomes.ts';
+import type { Organisation } from '../model/organisation.ts';
+import { isFormOnlySchool, type GrantedBy } from '../model/catalog.ts';
 
 /**
  * Every rule of SPEC §4 is decided here and nowhere else: SCIM single requests, Bulk and the
  * operator API all ask this module before they write. A refusal names its rule, and its detail is
  * written (in Swedish) for a school administrator: what to do instead.
  */
-export type Decision = { allowed: true } | { allowed: false; status: number; rule: string; detail: string };
+export type Decision = { allowed: true } | { allowed: false; rule: string; detail: string };
 
 const ALLOW: Decision = { allowed: true };
 
@@ -24,7 +25,6 @@ export function mayDeleteUser(principal: Principal): Decision {
   if (principal.role === 'operator') return ALLOW;
   return {
     allowed: false,
-    status: 403,
     rule: RULES.deleteUser,
     detail:
       'Användare kan inte tas bort här. Inaktivera användaren (active = false) så skickas en begäran om avslut till CSN, ' +
@@ -46,7 +46,6 @@ export function mayChangeMembership(principal: Principal, group: GroupForPolicy,
   if (group.grantedBy === 'declaration' && !(viaAdminApi && principal.role === 'operator')) {
     return {
       allowed: false,
-      status: 403,
       rule: RULES.adminGroup,
       detail:
         `Gruppen ${group.displayName} kan bara ändras av CSN efter en undertecknad försäkran. ` +
@@ -57,7 +56,6 @@ export function mayChangeMembership(principal: Principal, group: GroupForPolicy,
   if (group.grantedBy === 'form_rule' && isFormOnlySchool(org)) {
     return {
       allowed: false,
-      status: 403,
       rule: RULES.formOnlyService,
       detail:
         `Behörighet till ${group.displayName} ges på blankett för er skolform. ` +
@@ -70,7 +68,6 @@ export function mayChangeMembership(principal: Principal, group: GroupForPolicy,
 export function mayChangeCatalogGroup(): Decision {
   return {
     allowed: false,
-    status: 403,
     rule: RULES.catalogOwnsGroups,
     detail: 'Grupperna motsvarar e-tjänsterna och skapas, byter namn och tas bort bara av CSN:s tjänstekatalog.',
   };
@@ -87,7 +84,6 @@ export function mayWritePassword(principal: Principal, target: { isAdmin: boolea
   if (principal.role === 'admin') {
     return {
       allowed: false,
-      status: 403,
       rule: RULES.adminPassword,
       detail: 'En behörighetsadministratör sätter inte andras lösenord. Beställ ett engångslösenord till användaren i stället.',
     };
@@ -95,10 +91,14 @@ export function mayWritePassword(principal: Principal, target: { isAdmin: boolea
   if (!target.isAdmin) return ALLOW;
   return {
     allowed: false,
-    status: 403,
     rule: RULES.adminsOwnPassword,
     detail:
       'Lösenordet för en behörighetsadministratör kan inte sättas här. Administratören byter det själv ' +
       '(Ändra eller beställ nytt lösenord), eller så gör CSN det.',
   };
+}
+
+/** The refusal a decision carries, to throw; undefined when the decision allows. */
+export function refused(decision: Decision): Refusal | undefined {
+  return decision.allowed ? undefined : new Refusal(decision.rule, decision.detail);
 }

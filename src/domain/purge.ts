@@ -1,12 +1,10 @@
-import type { Knex } from 'knex';
-import { badRequest } from '../scim/scim-error.ts';
-import { organisationsStore } from '../store/organisations-store.ts';
-import { usersStore, type UngroupedRow } from '../store/users-store.ts';
-import type { Organisation } from './organisations.ts';
+import { invalid } from '../model/outcomes.ts';
+import type { UngroupedRow } from '../store/users-store.ts';
+import type { Repositories } from '../store/repositories.ts';
 import { canonicalOf } from './users-service.ts';
 import { diffResources } from './diff.ts';
-import { completeForPurgedUser, type Acting } from './terminations.ts';
-import { audit, type TenantRequest } from './tenant-request.ts';
+import { completeForPurgedUser } from './terminations.ts';
+import { audit, storesFor, type Acting, type TenantRequest } from './tenant-request.ts';
 
 /**
  * Purge (SPEC §3.6): users who are members of no group, and have been since more than N days,
@@ -34,17 +32,17 @@ const MAX_PURGE_DAYS = 36_500;
 export const PURGE_BATCH = 500;
 
 export function parsePurgeRequest(body: unknown): PurgeOptions {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the body must be a JSON object', 'invalidSyntax');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the body must be a JSON object', 'invalidSyntax');
   const input = body as Record<string, unknown>;
   for (const key of Object.keys(input)) {
-    if (key !== 'olderThanDays' && key !== 'dryRun') throw badRequest(`unknown attribute "${key}"`, 'invalidSyntax');
+    if (key !== 'olderThanDays' && key !== 'dryRun') throw invalid(`unknown attribute "${key}"`, 'invalidSyntax');
   }
   const days = input.olderThanDays ?? DEFAULT_PURGE_DAYS;
   if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > MAX_PURGE_DAYS) {
-    throw badRequest(`olderThanDays must be a whole number of days from 0 to ${MAX_PURGE_DAYS}`, 'invalidValue');
+    throw invalid(`olderThanDays must be a whole number of days from 0 to ${MAX_PURGE_DAYS}`, 'invalidValue');
   }
   const dryRun = input.dryRun ?? false;
-  if (typeof dryRun !== 'boolean') throw badRequest('dryRun must be true or false', 'invalidValue');
+  if (typeof dryRun !== 'boolean') throw invalid('dryRun must be true or false', 'invalidValue');
   return { olderThanDays: days, dryRun };
 }
 
@@ -56,18 +54,18 @@ export function purgeCutoff(now: Date, olderThanDays: number): Date {
  * The users purged (or, in a dry run, those that would be), one page per batch, so the caller
  * can stream them out while the next batch is read or deleted.
  */
-export async function* purgeUsers(db: Knex, options: PurgeOptions, acting: Acting): AsyncGenerator<PurgedUser[]> {
+export async function* purgeUsers(repos: Repositories, options: PurgeOptions, acting: Acting): AsyncGenerator<PurgedUser[]> {
   const cutoff = purgeCutoff(acting.now, options.olderThanDays);
-  for (const org of await organisationsStore(db).list()) {
+  for (const org of await repos.operator.organisations.list()) {
     let after: string | undefined;
     for (;;) {
-      const candidates = await usersStore(db, org.id).ungroupedBefore(cutoff, PURGE_BATCH, after);
+      const candidates = await repos.forOrg(org.id).users.ungroupedBefore(cutoff, PURGE_BATCH, after);
       if (candidates.length === 0) break;
       after = candidates[candidates.length - 1].key;
       if (options.dryRun) {
         yield candidates.map((row) => purgedUser(row, false));
       } else {
-        const deleted = await db.transaction((trx) => deleteBatch({ db: trx, org, ...acting }, candidates, cutoff));
+        const deleted = await repos.transaction((trx) => deleteBatch({ repos: trx, org, ...acting }, candidates, cutoff));
         yield deleted.map((row) => purgedUser(row, true));
       }
       if (candidates.length < PURGE_BATCH) break;
@@ -75,8 +73,8 @@ export async function* purgeUsers(db: Knex, options: PurgeOptions, acting: Actin
   }
 }
 
-async function deleteBatch(tx: TenantRequest & { org: Organisation }, candidates: UngroupedRow[], cutoff: Date): Promise<UngroupedRow[]> {
-  const deleted = await usersStore(tx.db, tx.org.id).deleteUngrouped(candidates.map((c) => c.id), cutoff);
+async function deleteBatch(tx: TenantRequest, candidates: UngroupedRow[], cutoff: Date): Promise<UngroupedRow[]> {
+  const deleted = await storesFor(tx).users.deleteUngrouped(candidates.map((c) => c.id), cutoff);
   for (const row of deleted) {
     await audit(tx, {
       action: 'user.purge',

@@ -1,9 +1,6 @@
-import type { Knex } from 'knex';
-import { ScimError, unauthorized } from '../scim/scim-error.ts';
-import { credentialsStore, type CredentialRow } from '../store/credentials-store.ts';
-import { organisationsStore } from '../store/organisations-store.ts';
-import { auditStore } from '../store/audit-store.ts';
-import { enqueue } from '../store/outbox-store.ts';
+import { Unauthenticated } from '../model/outcomes.ts';
+import type { CredentialRow } from '../store/credentials-store.ts';
+import type { Repositories, TenantRepositories } from '../store/repositories.ts';
 import { OTP_SCRYPT_PARAMS, SCRYPT_PARAMS, unmatchableHash, type PasswordHasher } from './password-hash.ts';
 import { couldBeOneTimePassword } from './one-time-password.ts';
 import { lockoutEmail } from './messages.ts';
@@ -12,9 +9,9 @@ import { preferredEmail } from './emails.ts';
 export const MAX_FAILED_LOGINS = 5;
 export const LOCKOUT_MS = 15 * 60 * 1000;
 
-/** One request to /auth: the database, the slow hashing, the request's clock and id. */
+/** One request to /auth: the repositories, the slow hashing, the request's clock and id. */
 export interface AuthRequest {
-  db: Knex;
+  repos: Repositories;
   hasher: PasswordHasher;
   now: Date;
   requestId: string;
@@ -32,7 +29,7 @@ export interface Accepted {
 }
 
 /** The one answer to every failed sign-in, whatever the reason (SPEC §6.2). */
-export const signInFailed = (): ScimError => unauthorized('Fel användarnamn eller lösenord.');
+export const signInFailed = (): Unauthenticated => new Unauthenticated('Fel användarnamn eller lösenord.');
 
 /** What a user without a password or a one-time password is verified against instead. */
 const NO_PASSWORD = unmatchableHash(SCRYPT_PARAMS);
@@ -75,12 +72,14 @@ async function verifyCandidate(hasher: PasswordHasher, user: CredentialRow | und
  * lock or a database connection; the decision is taken under the lock on the row as it is then.
  * Failure counts and audit events are committed before the refusal is thrown.
  */
-export async function signIn<T>(req: AuthRequest, userName: string, secret: string, admits: Admits, accepted: (trx: Knex, sign: Accepted) => Promise<T>): Promise<T> {
-  const seen = await credentialsStore(req.db).byUserName(userName);
+export async function signIn<T>(req: AuthRequest, userName: string, secret: string, admits: Admits, accepted: (trx: TenantRepositories, sign: Accepted) => Promise<T>): Promise<T> {
+  const found = await req.repos.directory.userNames.locate(userName);
+  const seen = found && (await req.repos.forOrg(found.orgId).credentials.find(found.userId));
   const match = await verifyCandidate(req.hasher, seen, secret, admits, req.now);
-  const outcome = await req.db.transaction(async (trx): Promise<{ refusal: ScimError } | { result: T }> => {
-    const user = seen && (await credentialsStore(trx).find(seen.org_id, seen.id, { lock: true }));
-    if (!user) return { refusal: signInFailed() };
+  const outcome = await req.repos.transaction(async (repos): Promise<{ refusal: Unauthenticated } | { result: T }> => {
+    const trx = seen && repos.forOrg(seen.org_id);
+    const user = trx && (await trx.credentials.find(seen.id, { lock: true }));
+    if (!trx || !user) return { refusal: signInFailed() };
     const current = match && (match.with === 'password' ? user.password_hash : user.otp_hash) === match.hash ? match.with : undefined;
     const refusal = await refusalFor(trx, req, user, current);
     if (refusal) return { refusal };
@@ -97,8 +96,8 @@ export async function signIn<T>(req: AuthRequest, userName: string, secret: stri
  * refused without counting; a user who holds no credential has nothing to guess, so nothing is
  * counted either (and a lock would mark a user who was never granted a service).
  */
-async function refusalFor(trx: Knex, req: AuthRequest, user: CredentialRow, matched: Match['with'] | undefined): Promise<ScimError | undefined> {
-  const org = await organisationsStore(trx).find(user.org_id);
+async function refusalFor(trx: TenantRepositories, req: AuthRequest, user: CredentialRow, matched: Match['with'] | undefined): Promise<Unauthenticated | undefined> {
+  const org = await trx.organisation();
   if (!user.active || !org?.active) {
     await authAudit(trx, user, 'login.failure', req);
     return signInFailed();
@@ -107,27 +106,27 @@ async function refusalFor(trx: Knex, req: AuthRequest, user: CredentialRow, matc
     await authAudit(trx, user, 'login.locked', req);
     if (!matched) return signInFailed();
     const minutes = Math.ceil((new Date(user.locked_until).getTime() - req.now.getTime()) / 60_000);
-    return unauthorized(`Kontot är låst efter ${MAX_FAILED_LOGINS} misslyckade inloggningar i rad. Försök igen om ${minutes} minuter.`);
+    return new Unauthenticated(`Kontot är låst efter ${MAX_FAILED_LOGINS} misslyckade inloggningar i rad. Försök igen om ${minutes} minuter.`);
   }
   if (matched) return undefined;
-  const store = credentialsStore(trx);
+  const store = trx.credentials;
   const failures = user.failed_logins + 1;
   if (!user.password_hash && !user.otp_hash) {
     await authAudit(trx, user, 'login.failure', req);
   } else if (failures < MAX_FAILED_LOGINS) {
-    await store.update(user.org_id, user.id, { failed_logins: failures });
+    await store.update(user.id, { failed_logins: failures });
     await authAudit(trx, user, 'login.failure', req);
   } else {
     const lockedUntil = new Date(req.now.getTime() + LOCKOUT_MS);
-    await store.update(user.org_id, user.id, { failed_logins: 0, locked_until: lockedUntil, credential_status: 'locked' });
+    await store.update(user.id, { failed_logins: 0, locked_until: lockedUntil, credential_status: 'locked' });
     await authAudit(trx, user, 'login.lockout', req);
     const email = preferredEmail(user.data.emails);
-    if (email) await enqueue(trx, { ...lockoutEmail(org, user.id, email, failures, lockedUntil), createdAt: req.now });
+    if (email) await trx.outbox.enqueue({ ...lockoutEmail(org, user.id, email, failures, lockedUntil), createdAt: req.now });
   }
   return signInFailed();
 }
 
 /** SPEC §3.7: auth events name the user as actor, and the request. */
-export async function authAudit(db: Knex, user: Pick<CredentialRow, 'org_id' | 'id' | 'user_name'>, action: string, req: Pick<AuthRequest, 'now' | 'requestId'>): Promise<void> {
-  await auditStore(db).append({ orgId: user.org_id, actorSubject: user.user_name, actorRole: 'user', action, resourceType: 'User', resourceId: user.id, requestId: req.requestId }, req.now);
+export async function authAudit(trx: TenantRepositories, user: Pick<CredentialRow, 'id' | 'user_name'>, action: string, req: Pick<AuthRequest, 'now' | 'requestId'>): Promise<void> {
+  await trx.audit.append({ actorSubject: user.user_name, actorRole: 'user', action, resourceType: 'User', resourceId: user.id, requestId: req.requestId }, req.now);
 }

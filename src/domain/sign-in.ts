@@ -1,14 +1,13 @@
-import type { Knex } from 'knex';
-import { badRequest } from '../scim/scim-error.ts';
-import { credentialsStore, type CredentialRow } from '../store/credentials-store.ts';
-import { sessionsStore, type SessionRow } from '../store/sessions-store.ts';
-import { organisationsStore } from '../store/organisations-store.ts';
+import { invalid } from '../model/outcomes.ts';
+import type { CredentialRow } from '../store/credentials-store.ts';
+import type { SessionRow } from '../store/sessions-store.ts';
+import type { Repositories } from '../store/repositories.ts';
 import { newSessionToken, sessionTokenHash } from '../auth/session-tokens.ts';
-import type { Principal } from '../auth/tokens.ts';
+import type { Principal } from '../model/principal.ts';
 import { describePasswordProblems, passwordProblems } from './password-policy.ts';
 import { newOneTimePassword, sendNewOneTimePassword } from './credentials.ts';
 import { authAudit, signIn, type AuthRequest } from './sign-in-attempt.ts';
-import { ADMIN_SERVICE } from './services.ts';
+import { ADMIN_SERVICE } from '../model/catalog.ts';
 import { preferredEmail } from './emails.ts';
 import type { TenantRequest } from './tenant-request.ts';
 
@@ -30,11 +29,11 @@ export async function login(req: AuthRequest, userName: string, secret: string, 
   const { now } = req;
   return signIn(req, userName, secret, { password: true, otp: true }, async (trx, { user, with: used }) => {
     const status = used === 'password' || user.password_hash ? 'active' : 'pending';
-    await credentialsStore(trx).update(user.org_id, user.id, { failed_logins: 0, locked_until: null, credential_status: status });
+    await trx.credentials.update(user.id, { failed_logins: 0, locked_until: null, credential_status: status });
     const token = newSessionToken();
-    const session = await sessionsStore(trx).open(user.org_id, user.id, sessionTokenHash(token), used === 'otp', now, settings.absoluteMs);
+    const session = await trx.sessions.open(user.id, sessionTokenHash(token), used === 'otp', now, settings.absoluteMs);
     await authAudit(trx, user, used === 'otp' ? 'login.one-time-password' : 'login', req);
-    const admin = await credentialsStore(trx).isMemberOfService(user.org_id, user.id, ADMIN_SERVICE);
+    const admin = await trx.credentials.isMemberOfService(user.id, ADMIN_SERVICE);
     return { token, passwordChangeOnly: used === 'otp', role: admin ? 'admin' : 'user', idleExpiresAt: new Date(now.getTime() + settings.idleMs), expiresAt: new Date(session.expires_at) };
   });
 }
@@ -48,8 +47,8 @@ export async function changePassword(req: AuthRequest, body: { userName: string;
   const admits = { password: body.currentPassword !== undefined, otp: body.oneTimePassword !== undefined };
   await signIn(req, body.userName, secret, admits, async (trx, { user }) => {
     const problems = passwordProblems(body.newPassword, user.user_name);
-    if (problems.length) throw badRequest(describePasswordProblems(problems), 'invalidValue');
-    await credentialsStore(trx).update(user.org_id, user.id, {
+    if (problems.length) throw invalid(describePasswordProblems(problems), 'invalidValue');
+    await trx.credentials.update(user.id, {
       password_hash: await req.hasher.hash(body.newPassword),
       password_changed_at: req.now,
       otp_hash: null,
@@ -58,7 +57,7 @@ export async function changePassword(req: AuthRequest, body: { userName: string;
       locked_until: null,
       credential_status: 'active',
     });
-    await sessionsStore(trx).endAllOf(user.org_id, user.id, req.now);
+    await trx.sessions.endAllOf(user.id, req.now);
     await authAudit(trx, user, 'password.change', req);
   });
 }
@@ -75,16 +74,18 @@ export const FORGOT_INTERVAL_MS = 15 * 60 * 1000;
  */
 export async function forgotPassword(req: AuthRequest, userName: string): Promise<void> {
   const prepared = await newOneTimePassword(req.now, req.hasher);
-  await req.db.transaction(async (trx) => {
-    const store = credentialsStore(trx);
-    const user = await store.byUserName(userName, { lock: true });
+  await req.repos.transaction(async (repos) => {
+    const found = await repos.directory.userNames.locate(userName);
+    if (!found) return;
+    const tenant = repos.forOrg(found.orgId);
+    const user = await tenant.credentials.find(found.userId, { lock: true });
     if (!user || !user.active || !preferredEmail(user.data.emails)) return;
     if (user.forgot_sent_at && req.now.getTime() - new Date(user.forgot_sent_at).getTime() < FORGOT_INTERVAL_MS) return;
-    const org = await organisationsStore(trx).find(user.org_id);
-    if (!org?.active || !(await store.holdsAnyService(org.id, user.id))) return;
-    const tx: TenantRequest = { db: trx, org, principal: { role: 'user', subject: user.user_name, orgId: org.id, jti: req.requestId, expiresAt: 0 }, requestId: req.requestId, now: req.now };
+    const org = await tenant.organisation();
+    if (!org?.active || !(await tenant.credentials.holdsAnyService(user.id))) return;
+    const tx: TenantRequest = { repos, org, principal: { role: 'user', subject: user.user_name, orgId: org.id, jti: req.requestId, expiresAt: 0 }, requestId: req.requestId, now: req.now };
     await sendNewOneTimePassword(tx, user.id, 'forgotten', prepared);
-    await store.update(org.id, user.id, { forgot_sent_at: req.now });
+    await tenant.credentials.update(user.id, { forgot_sent_at: req.now });
   });
 }
 
@@ -92,20 +93,20 @@ export async function forgotPassword(req: AuthRequest, userName: string): Promis
  * Resolves a session token to the principal it carries, ending the session when it has been idle
  * too long. A member of behorighetsadministrator acts as `admin` of the organisation.
  */
-export async function verifySession(db: Knex, token: string, now: Date, settings: SessionSettings): Promise<Principal | undefined> {
-  const sessions = sessionsStore(db);
-  const session = await sessions.byTokenHash(sessionTokenHash(token));
+export async function verifySession(repos: Repositories, token: string, now: Date, settings: SessionSettings): Promise<Principal | undefined> {
+  const session = await repos.directory.sessions.byTokenHash(sessionTokenHash(token));
   if (!session) return undefined;
+  const tenant = repos.forOrg(session.org_id);
   const idleEnds = new Date(new Date(session.last_seen_at).getTime() + settings.idleMs);
   if (idleEnds <= now || new Date(session.expires_at) <= now) {
-    await sessions.end(session, now);
+    await tenant.sessions.end(session.id, now);
     return undefined;
   }
-  const user = await credentialsStore(db).find(session.org_id, session.user_id);
-  const org = await organisationsStore(db).find(session.org_id);
+  const user = await tenant.credentials.find(session.user_id);
+  const org = await tenant.organisation();
   if (!user || !user.active || !org?.active) return undefined;
-  await sessions.touch(session, now);
-  const admin = await credentialsStore(db).isMemberOfService(session.org_id, session.user_id, ADMIN_SERVICE);
+  await tenant.sessions.touch(session.id, now);
+  const admin = await tenant.credentials.isMemberOfService(session.user_id, ADMIN_SERVICE);
   return principalOf(session, user, admin, now, settings);
 }
 
@@ -120,7 +121,7 @@ function principalOf(session: SessionRow, user: CredentialRow, admin: boolean, n
   };
 }
 
-export async function logout(db: Knex, principal: Principal, now: Date): Promise<void> {
+export async function logout(repos: Repositories, principal: Principal, now: Date): Promise<void> {
   if (!principal.session || !principal.orgId) return;
-  await sessionsStore(db).end({ org_id: principal.orgId, id: principal.session.id }, now);
+  await repos.forOrg(principal.orgId).sessions.end(principal.session.id, now);
 }

@@ -1,9 +1,10 @@
-import type { Knex } from 'knex';
 import type { SigningKey } from '../auth/signing-key.ts';
-import { isRole, parseTtl, signToken, type Role, type TokenSettings } from '../auth/tokens.ts';
-import { badRequest, notFound } from '../scim/scim-error.ts';
-import { organisationsStore } from '../store/organisations-store.ts';
-import { tokensStore, type IssuedToken } from '../store/tokens-store.ts';
+import { parseTtl, signToken, type TokenSettings } from '../auth/tokens.ts';
+import { isRole, needsOrganisation, type Role } from '../model/principal.ts';
+import { invalid, notFound } from '../model/outcomes.ts';
+import type { IssuedToken } from '../store/tokens-store.ts';
+import type { Repositories } from '../store/repositories.ts';
+import type { Acting } from './tenant-request.ts';
 
 export const MAX_TTL_SECONDS = 366 * 86400;
 
@@ -15,32 +16,75 @@ export interface TokenRequest {
 }
 
 export function parseTokenRequest(body: unknown): TokenRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the body must be a JSON object', 'invalidSyntax');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the body must be a JSON object', 'invalidSyntax');
   const input = body as Record<string, unknown>;
-  if (!isRole(input.role)) throw badRequest('role must be admin, provisioner or operator', 'invalidValue');
+  if (!isRole(input.role)) throw invalid('role must be admin, provisioner or operator', 'invalidValue');
   if (typeof input.subject !== 'string' || input.subject.trim() === '' || input.subject.length > 200) {
-    throw badRequest('subject must be a non-empty string of at most 200 characters', 'invalidValue');
+    throw invalid('subject must be a non-empty string of at most 200 characters', 'invalidValue');
   }
   const org = input.organisationId ?? input.org;
-  if (org !== undefined && org !== null && typeof org !== 'string') throw badRequest('organisationId must be a string', 'invalidValue');
-  if (input.role !== 'operator' && !org) throw badRequest(`a ${input.role} token needs an organisationId`, 'invalidValue');
+  if (org !== undefined && org !== null && typeof org !== 'string') throw invalid('organisationId must be a string', 'invalidValue');
+  if (needsOrganisation(input.role) && !org) throw invalid(`a ${input.role} token needs an organisationId`, 'invalidValue');
   let ttlSeconds = 3600;
   if (input.ttl !== undefined) {
     try {
       ttlSeconds = typeof input.ttl === 'number' ? input.ttl : parseTtl(String(input.ttl));
     } catch (err) {
-      throw badRequest((err as Error).message, 'invalidValue');
+      throw invalid((err as Error).message, 'invalidValue');
     }
     if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0 || ttlSeconds > MAX_TTL_SECONDS) {
-      throw badRequest(`ttl must be between 1 second and ${MAX_TTL_SECONDS / 86400} days`, 'invalidValue');
+      throw invalid(`ttl must be between 1 second and ${MAX_TTL_SECONDS / 86400} days`, 'invalidValue');
     }
   }
   return { role: input.role, subject: input.subject.trim(), orgId: (org as string | undefined) || undefined, ttlSeconds };
 }
 
-/** Signs a token and records its claims (never the token) so it can be listed and revoked. */
-export async function issueToken(db: Knex, key: SigningKey, settings: TokenSettings, req: TokenRequest, issuedBy: string, now: Date) {
-  if (req.orgId && !(await organisationsStore(db).find(req.orgId))) throw notFound(`no organisation ${req.orgId}`);
+/** What tokens are signed with. */
+export interface TokenSigner {
+  key: SigningKey;
+  settings: TokenSettings;
+}
+
+/**
+ * Signs a token and records its claims (never the token) so it can be listed and revoked, with
+ * its audit event, in one transaction.
+ */
+export async function issueToken(repos: Repositories, signer: TokenSigner, req: TokenRequest, acting: Acting): Promise<{ token: string; record: IssuedToken }> {
+  return repos.transaction(async (tx) => {
+    const issued = await signAndRecord(tx, signer, req, acting.principal.subject, acting.now);
+    await tx.operator.audit.append({
+      ...actorOf(acting),
+      orgId: req.orgId ?? null,
+      action: 'token.issue',
+      resourceType: 'Token',
+      resourceId: issued.record.jti,
+      changes: { role: { after: req.role }, subject: { after: req.subject }, expiresAt: { after: issued.record.expiresAt.toISOString() } },
+    }, acting.now);
+    return issued;
+  });
+}
+
+/** Revokes a token by its jti; revoking one already revoked keeps the first revocation time. */
+export async function revokeToken(repos: Repositories, jti: string, acting: Acting): Promise<IssuedToken> {
+  return repos.transaction(async (tx) => {
+    const token = await tx.operator.tokens.revoke(jti, acting.now);
+    if (!token) throw notFound(`no token with jti ${jti}`);
+    await tx.operator.audit.append({ ...actorOf(acting), orgId: token.orgId, action: 'token.revoke', resourceType: 'Token', resourceId: token.jti }, acting.now);
+    return token;
+  });
+}
+
+/** Newest first; of one organisation when `orgId` is given. */
+export function listTokens(repos: Repositories, orgId: string | undefined): Promise<IssuedToken[]> {
+  return repos.operator.tokens.list({ orgId });
+}
+
+function actorOf(acting: Acting) {
+  return { actorSubject: acting.principal.subject, actorRole: acting.principal.role, requestId: acting.requestId };
+}
+
+async function signAndRecord(repos: Repositories, { key, settings }: TokenSigner, req: TokenRequest, issuedBy: string, now: Date) {
+  if (req.orgId && !(await repos.operator.organisations.find(req.orgId))) throw notFound(`no organisation ${req.orgId}`);
   const signed = await signToken(key, settings, { role: req.role, subject: req.subject, orgId: req.orgId, ttlSeconds: req.ttlSeconds }, now.getTime());
   const record: IssuedToken = {
     jti: signed.jti,
@@ -52,7 +96,7 @@ export async function issueToken(db: Knex, key: SigningKey, settings: TokenSetti
     revokedAt: null,
     issuedBy,
   };
-  await tokensStore(db).record(record);
+  await repos.operator.tokens.record(record);
   return { token: signed.token, record };
 }
 

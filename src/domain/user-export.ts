@@ -1,6 +1,5 @@
-import type { TenantRequest } from './tenant-request.ts';
-import { storesFor } from './tenant-request.ts';
-import { userExportPages, type ExportUserRow } from '../store/user-export-query.ts';
+import { audit, storesFor, type TenantRequest } from './tenant-request.ts';
+import type { ExportUserRow } from '../store/user-export-query.ts';
 import { preferredEmail } from './emails.ts';
 
 /** The user list an admin downloads (SPEC §6.3): its columns, in this order. */
@@ -30,13 +29,22 @@ export function exportRecord(user: ExportUserRow, services: string[]): ExportRec
 }
 
 /**
+ * Starts an export: audited when it starts, since it is who read the list that matters, not
+ * whether the download completed. Returns the records, read as they are consumed.
+ */
+export async function startUserExport(req: TenantRequest): Promise<AsyncGenerator<ExportRecord>> {
+  await audit(req, { action: 'users.export', resourceType: 'User', resourceId: null, changes: null });
+  return userExportRecords(req);
+}
+
+/**
  * The organisation's users as export rows, in creation order. Users are read a page at a time and
  * each page's services come from one query over the page's user ids, so memory holds one page
  * whatever the size of the organisation (SPEC §7).
  */
 export async function* userExportRecords(req: TenantRequest): AsyncGenerator<ExportRecord> {
-  const { groups } = storesFor(req);
-  for await (const page of userExportPages(req.db, req.org.id)) {
+  const { groups, exportPages } = storesFor(req);
+  for await (const page of exportPages()) {
     const services = new Map<string, string[]>();
     for (const m of await groups.membershipsOf(page.map((u) => u.id))) {
       const names = services.get(m.user_id);

@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
-import { badRequest, ScimError } from '../scim/scim-error.ts';
-import { isTransient, scimErrorFromDatabase } from '../store/database-errors.ts';
+import { Conflict, invalid } from '../model/outcomes.ts';
+import type { DescribeFailure } from './failures.ts';
+import { isTransient } from '../store/repositories.ts';
 import { canonicaliseResource, isObject, type CanonicalResource } from '../scim/resource-input.ts';
 import { CORE_USER, schemaRegistry } from '../scim/schema-registry.ts';
 import type { GroupRow } from '../store/groups-store.ts';
 import type { UserRow } from '../store/users-store.ts';
-import { userImportStore } from '../store/user-import-store.ts';
 import { canonicalOf, createUser, modifyUser } from './users-service.ts';
 import { changeMembership } from './groups-service.ts';
 import { preferredEmail } from './emails.ts';
@@ -69,28 +69,28 @@ const ROW_KEYS = new Set<string>(['line', ...CELLS, 'services']);
 
 /** Parses the request body; a malformed body is refused whole (the rows' values are judged one by one later). */
 export function parseImportRequest(body: unknown): ImportRequest {
-  if (!isObject(body)) throw badRequest('the body must be a JSON object', 'invalidSyntax');
+  if (!isObject(body)) throw invalid('the body must be a JSON object', 'invalidSyntax');
   for (const key of Object.keys(body)) {
-    if (key !== 'rules' && key !== 'rows') throw badRequest(`unknown attribute "${key}"`, 'invalidSyntax');
+    if (key !== 'rules' && key !== 'rows') throw invalid(`unknown attribute "${key}"`, 'invalidSyntax');
   }
   const rules = body.rules ?? 'operator';
-  if (!(IMPORT_RULES as readonly unknown[]).includes(rules)) throw badRequest(`rules must be one of ${IMPORT_RULES.join(', ')}`, 'invalidValue');
+  if (!(IMPORT_RULES as readonly unknown[]).includes(rules)) throw invalid(`rules must be one of ${IMPORT_RULES.join(', ')}`, 'invalidValue');
   const rows = body.rows;
   if (!Array.isArray(rows) || rows.length === 0 || rows.length > IMPORT_MAX_ROWS) {
-    throw badRequest(`rows must be an array of 1 to ${IMPORT_MAX_ROWS} rows`, 'invalidValue');
+    throw invalid(`rows must be an array of 1 to ${IMPORT_MAX_ROWS} rows`, 'invalidValue');
   }
   rows.forEach((row, i) => {
     const where = `rows[${i}]`;
-    if (!isObject(row)) throw badRequest(`${where} must be an object`, 'invalidSyntax');
+    if (!isObject(row)) throw invalid(`${where} must be an object`, 'invalidSyntax');
     for (const key of Object.keys(row)) {
-      if (!ROW_KEYS.has(key)) throw badRequest(`${where}: unknown attribute "${key}"`, 'invalidSyntax');
+      if (!ROW_KEYS.has(key)) throw invalid(`${where}: unknown attribute "${key}"`, 'invalidSyntax');
     }
-    if (!Number.isInteger(row.line) || (row.line as number) < 1) throw badRequest(`${where}.line must be a positive whole number`, 'invalidValue');
+    if (!Number.isInteger(row.line) || (row.line as number) < 1) throw invalid(`${where}.line must be a positive whole number`, 'invalidValue');
     for (const cell of CELLS) {
-      if (row[cell] !== undefined && typeof row[cell] !== 'string') throw badRequest(`${where}.${cell} must be a string`, 'invalidSyntax');
+      if (row[cell] !== undefined && typeof row[cell] !== 'string') throw invalid(`${where}.${cell} must be a string`, 'invalidSyntax');
     }
     if (row.services !== undefined && (!Array.isArray(row.services) || row.services.some((s) => typeof s !== 'string'))) {
-      throw badRequest(`${where}.services must be an array of strings`, 'invalidSyntax');
+      throw invalid(`${where}.services must be an array of strings`, 'invalidSyntax');
     }
   });
   return { rules: rules as ImportRules, rows: rows as ImportRow[] };
@@ -126,7 +126,19 @@ interface Plan {
  * until commit (and a first grant hashes a one-time password under it): in a batch transaction it
  * would block every other change of that group for the length of the batch.
  */
-export async function importUsers(req: TenantRequest, request: ImportRequest, clock: () => Date = () => new Date()): Promise<ImportResult[]> {
+export interface ImportOptions {
+  /** The clock each row reads when it is written. */
+  clock: () => Date;
+  /** What SCIM would answer for a refused row: the edge's one mapping; undefined when it is not the row's fault. */
+  describe: (err: unknown) => ReturnType<DescribeFailure> | undefined;
+}
+
+export async function importUsers(req: TenantRequest, request: ImportRequest, options: ImportOptions): Promise<ImportResult[]> {
+  const { clock } = options;
+  const refusalOf = (err: unknown): { status: number; reason: string } | undefined => {
+    const error = options.describe(err);
+    return error && { status: error.status, reason: error.message };
+  };
   const results: ImportResult[] = new Array(request.rows.length);
   const catalog = await storesFor(req).groups.all();
   const plans: Plan[] = [];
@@ -135,7 +147,7 @@ export async function importUsers(req: TenantRequest, request: ImportRequest, cl
     try {
       const plan = planRow(row, index, catalog);
       const earlier = seen.get(plan.lowerName);
-      if (earlier !== undefined) throw badRequest(`userName "${plan.userName}" appears earlier in the file (line ${earlier})`, 'uniqueness');
+      if (earlier !== undefined) throw invalid(`userName "${plan.userName}" appears earlier in the file (line ${earlier})`, 'uniqueness');
       seen.set(plan.lowerName, row.line);
       plans.push(plan);
     } catch (err) {
@@ -143,7 +155,7 @@ export async function importUsers(req: TenantRequest, request: ImportRequest, cl
     }
   });
 
-  const store = userImportStore(req.db, req.org.id);
+  const store = storesFor(req).userImport;
   const ours = new Map<string, string>();
   const elsewhere = new Set<string>();
   for (const entry of await store.registered(plans.map((p) => p.lowerName))) {
@@ -163,7 +175,7 @@ export async function importUsers(req: TenantRequest, request: ImportRequest, cl
   for (const plan of plans) {
     if (elsewhere.has(plan.lowerName)) {
       // The same answer as createUser's: userName is unique across the server (SPEC §3.3).
-      results[plan.index] = refused(plan, { status: 409, reason: `userName "${plan.userName}" is already taken` });
+      results[plan.index] = refused(plan, refusalOf(new Conflict(`userName "${plan.userName}" is already taken`, 'uniqueness'))!);
       continue;
     }
     const id = ours.get(plan.lowerName);
@@ -181,29 +193,30 @@ export async function importUsers(req: TenantRequest, request: ImportRequest, cl
   }
 
   for (const step of steps) {
-    if (step.alone) await writeAlone(req, step.plans[0], clock, results);
-    else await writeTogether(req, step.plans, clock, results);
+    if (step.alone) await writeAlone(req, step.plans[0], clock, refusalOf, results);
+    else await writeTogether(req, step.plans, clock, refusalOf, results);
   }
   return results;
 }
 
 /** Writes `plans` in one transaction; a refused row is taken out and the others written again (see importUsers). */
-async function writeTogether(req: TenantRequest, plans: Plan[], clock: () => Date, results: ImportResult[]): Promise<void> {
+async function writeTogether(req: TenantRequest, plans: Plan[], clock: () => Date, refusalOf: RefusalOf, results: ImportResult[]): Promise<void> {
   let rest = plans;
   while (rest.length) {
     const written: ImportResult[] = [];
     let failed: { at: number; error: unknown } | undefined;
     try {
-      await req.db.transaction(async (trx) => {
+      // Not retried by the repositories: a deadlock here is answered below, row by row.
+      await req.repos.transaction(async (repos) => {
         for (const [at, plan] of rest.entries()) {
           try {
-            written.push(await writeRow({ ...req, db: trx, now: clock() }, plan));
+            written.push(await writeRow({ ...req, repos, now: clock() }, plan));
           } catch (error) {
             failed = { at, error };
             throw error;
           }
         }
-      });
+      }, { retry: false });
     } catch (err) {
       if (!failed) throw err;
     }
@@ -215,34 +228,34 @@ async function writeTogether(req: TenantRequest, plans: Plan[], clock: () => Dat
       // Two imports writing the same userNames in opposite orders deadlock, and PostgreSQL rolls
       // one back. Run again together, that one would meet the other's locks again; one row per
       // transaction it holds one name at a time and cannot deadlock on them.
-      for (const plan of rest) await writeAlone(req, plan, clock, results);
+      for (const plan of rest) await writeAlone(req, plan, clock, refusalOf, results);
       return;
     }
     const bad = rest[failed.at];
     results[bad.index] = refused(bad, refusalOf(failed.error) ?? rethrow(failed.error));
     const before = rest.slice(0, failed.at);
     rest = rest.slice(failed.at + 1);
-    await writeTogether(req, before, clock, results);
+    await writeTogether(req, before, clock, refusalOf, results);
   }
 }
 
 /** The row's values checked as SCIM checks a POST body, and its services found among the organisation's groups. */
 function planRow(row: ImportRow, index: number, catalog: GroupRow[]): Plan {
   const userName = row.userName?.trim() ?? '';
-  if (userName === '') throw badRequest('userName is required', 'invalidValue');
+  if (userName === '') throw invalid('userName is required', 'invalidValue');
   for (const cell of CELLS) {
-    if (row[cell]?.includes('\u0000')) throw badRequest(`${cell} contains a NUL character`, 'invalidValue');
+    if (row[cell]?.includes('\u0000')) throw invalid(`${cell} contains a NUL character`, 'invalidValue');
   }
   const body: Record<string, unknown> = { schemas: [CORE_USER], userName };
   if (row.externalId) body.externalId = row.externalId;
   if (row.givenName || row.familyName) body.name = { givenName: row.givenName, familyName: row.familyName };
   if (row.email) {
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(row.email)) throw badRequest(`email "${row.email}" is not an e-mail address`, 'invalidValue');
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(row.email)) throw invalid(`email "${row.email}" is not an e-mail address`, 'invalidValue');
     body.emails = [{ value: row.email, type: 'work' }];
   }
   if (row.active) {
     const active = row.active.toLowerCase();
-    if (active !== 'true' && active !== 'false') throw badRequest(`active must be true or false, not "${row.active}"`, 'invalidValue');
+    if (active !== 'true' && active !== 'false') throw invalid(`active must be true or false, not "${row.active}"`, 'invalidValue');
     body.active = active === 'true';
   }
   const values = canonicaliseResource(schemaRegistry(), 'User', body);
@@ -253,7 +266,7 @@ function planRow(row: ImportRow, index: number, catalog: GroupRow[]): Plan {
     const group = catalog.find((g) => g.service_code === key || g.display_name.toLowerCase() === key);
     if (!group) {
       const offered = catalog.map((g) => g.service_code).join(', ');
-      throw badRequest(`service "${wanted}" is not offered to this organisation (its services: ${offered})`, 'invalidValue');
+      throw invalid(`service "${wanted}" is not offered to this organisation (its services: ${offered})`, 'invalidValue');
     }
     if (!services.includes(group)) services.push(group);
   }
@@ -317,30 +330,20 @@ function refused(row: { line: number; userName: string }, refusal: { status: num
 }
 
 /**
- * What SCIM would answer for this row: a ScimError as it is, and a database error the row caused
- * (a concurrent write took its userName or externalId, a value that cannot be stored) as SCIM
- * would report it. Anything else is not the row's fault and fails the whole request.
+ * What SCIM would answer for this row: a refusal as the edge maps it, and a database error the row
+ * caused (a concurrent write took its userName or externalId, a value that cannot be stored) as
+ * SCIM would report it. Anything else is not the row's fault and fails the whole request.
  */
-function refusalOf(err: unknown): { status: number; reason: string } | undefined {
-  const error = err instanceof ScimError ? err : scimErrorFromDatabase(err);
-  return error && { status: error.status, reason: error.message };
-}
+type RefusalOf = (err: unknown) => { status: number; reason: string } | undefined;
 
-/** A row in a transaction of its own; run again when PostgreSQL chose it as a deadlock victim. */
-async function writeAlone(req: TenantRequest, plan: Plan, clock: () => Date, results: ImportResult[]): Promise<void> {
-  for (let retries = 0; ; retries++) {
-    try {
-      results[plan.index] = await req.db.transaction((trx) => writeRow({ ...req, db: trx, now: clock() }, plan));
-      return;
-    } catch (err) {
-      if (isTransient(err) && retries < MAX_RETRIES) continue;
-      results[plan.index] = refused(plan, refusalOf(err) ?? rethrow(err));
-      return;
-    }
+/** A row in a transaction of its own, run again by the repositories when PostgreSQL chose it as a deadlock victim. */
+async function writeAlone(req: TenantRequest, plan: Plan, clock: () => Date, refusalOf: RefusalOf, results: ImportResult[]): Promise<void> {
+  try {
+    results[plan.index] = await req.repos.transaction((repos) => writeRow({ ...req, repos, now: clock() }, plan));
+  } catch (err) {
+    results[plan.index] = refused(plan, refusalOf(err) ?? rethrow(err));
   }
 }
-
-const MAX_RETRIES = 3;
 
 
 function rethrow(err: unknown): never {

@@ -1,9 +1,8 @@
 import type { UserRow } from '../store/users-store.ts';
 import type { GroupRow } from '../store/groups-store.ts';
-import type { TenantRequest } from './tenant-request.ts';
+import { storesFor, type TenantRequest } from './tenant-request.ts';
 import { followActiveChange } from './terminations.ts';
 import { issueOnFirstGrant, type PreparedPasswords } from './credentials.ts';
-import { sessionsStore } from '../store/sessions-store.ts';
 
 /**
  * What follows from a user write or a membership change besides the rows themselves: termination
@@ -17,7 +16,7 @@ export const userLifecycle = {
     // SPEC §6.2: a new password or a deactivation ends every session; they are ended, not
     // suspended, so reactivating the user brings none back.
     const deactivated = before?.active === true && !after.active;
-    if (written.passwordSet || deactivated) await sessionsStore(tx.db).endAllOf(tx.org.id, after.id, tx.now);
+    if (written.passwordSet || deactivated) await storesFor(tx).sessions.endAllOf(after.id, tx.now);
   },
 
   /** SPEC §3.4: a user's first grant of any group issues credentials, in the same transaction. */

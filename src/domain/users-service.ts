@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { isObject, type CanonicalResource } from '../scim/resource-input.ts';
-import { ScimError, badRequest, conflict, notFound, refusal } from '../scim/scim-error.ts';
+import { Conflict, invalid, notFound } from '../model/outcomes.ts';
+import { isClientFailure, type ClientFailure } from './failures.ts';
 import { etagOf, type Membership } from '../scim/render.ts';
 import type { NewUser, UserRow, UserWrite } from '../store/users-store.ts';
-import { mayDeleteUser, mayWritePassword } from './policy.ts';
+import { mayDeleteUser, mayWritePassword, refused } from './policy.ts';
 import { hashPassword } from './password-hash.ts';
-import { credentialsStore } from '../store/credentials-store.ts';
-import { ADMIN_SERVICE } from './services.ts';
+import { ADMIN_SERVICE } from '../model/catalog.ts';
 import { describePasswordProblems, passwordProblems } from './password-policy.ts';
 import { checkIfMatch } from './versioning.ts';
 import { actorOf, audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
@@ -36,8 +36,8 @@ export function canonicalOf(row: UserRow): CanonicalResource {
 function toWrite(resource: CanonicalResource, current?: UserRow): { write: UserWrite; password?: string } {
   resourceValidator(schemaRegistry()).check('User', resource);
   const { userName, externalId, active, password, groups: _groups, ...data } = resource;
-  if (typeof userName !== 'string' || userName.trim() === '') throw badRequest('userName is required', 'invalidValue');
-  if (userName.length > MAX_USERNAME_LENGTH) throw badRequest(`userName is longer than ${MAX_USERNAME_LENGTH} characters`, 'invalidValue');
+  if (typeof userName !== 'string' || userName.trim() === '') throw invalid('userName is required', 'invalidValue');
+  if (userName.length > MAX_USERNAME_LENGTH) throw invalid(`userName is longer than ${MAX_USERNAME_LENGTH} characters`, 'invalidValue');
   return {
     write: {
       userName,
@@ -63,12 +63,12 @@ function managerOf(resource: CanonicalResource | UserWrite['data']): string | un
  * exactly like one that does not exist. Returns the refusal for each of `managers` that names no
  * user of the organisation (undefined for those that do, or are not given).
  */
-async function unknownManagers(req: TenantRequest, managers: (string | undefined)[]): Promise<(ScimError | undefined)[]> {
+async function unknownManagers(req: TenantRequest, managers: (string | undefined)[]): Promise<(ClientFailure | undefined)[]> {
   const named = [...new Set(managers.filter((m): m is string => m !== undefined))];
   if (named.length === 0) return managers.map(() => undefined);
   // Ids are UUIDs, stored in lower case; a client may write them in either.
   const known = await storesFor(req).users.existing(named.map((m) => m.toLowerCase()));
-  return managers.map((m) => (m === undefined || known.has(m.toLowerCase()) ? undefined : badRequest(`manager.value "${m}" is not a User of this organisation`, 'invalidValue')));
+  return managers.map((m) => (m === undefined || known.has(m.toLowerCase()) ? undefined : invalid(`manager.value "${m}" is not a User of this organisation`, 'invalidValue')));
 }
 
 async function withMemberships(req: TenantRequest, row: UserRow): Promise<StoredUser> {
@@ -88,17 +88,17 @@ export async function getUser(req: TenantRequest, id: string): Promise<StoredUse
  */
 async function checkPassword(req: TenantRequest, password: string | undefined, userName: string, userId?: string): Promise<string | undefined> {
   if (password === undefined) return undefined;
-  const isAdmin = userId !== undefined && (await credentialsStore(req.db).isMemberOfService(req.org.id, userId, ADMIN_SERVICE));
-  const refused = refusal(mayWritePassword(req.principal, { isAdmin }));
-  if (refused) throw refused;
+  const isAdmin = userId !== undefined && (await storesFor(req).credentials.isMemberOfService(userId, ADMIN_SERVICE));
+  const refusal = refused(mayWritePassword(req.principal, { isAdmin }));
+  if (refusal) throw refusal;
   const problems = passwordProblems(password, userName);
-  if (problems.length) throw badRequest(describePasswordProblems(problems), 'invalidValue');
+  if (problems.length) throw invalid(describePasswordProblems(problems), 'invalidValue');
   return hashPassword(password);
 }
 
 export async function createUser(req: TenantRequest, resource: CanonicalResource): Promise<StoredUser> {
   const [outcome] = await createUsers(req, [resource]);
-  if (outcome instanceof ScimError) throw outcome;
+  if (isClientFailure(outcome)) throw outcome;
   return outcome;
 }
 
@@ -107,10 +107,10 @@ export async function createUser(req: TenantRequest, resource: CanonicalResource
  * them: Bulk and import send many at once. The outcome of each is in input order, a refused
  * one as its error; a refusal leaves nothing of that user and takes nothing from the others.
  */
-export async function createUsers(req: TenantRequest, resources: CanonicalResource[]): Promise<(StoredUser | ScimError)[]> {
-  const outcomes: (StoredUser | ScimError)[] = new Array(resources.length);
+export async function createUsers(req: TenantRequest, resources: CanonicalResource[]): Promise<(StoredUser | ClientFailure)[]> {
+  const outcomes: (StoredUser | ClientFailure)[] = new Array(resources.length);
   const refuse = (index: number, err: unknown) => {
-    if (!(err instanceof ScimError)) throw err;
+    if (!isClientFailure(err)) throw err;
     outcomes[index] = err;
   };
   const written: { index: number; resource: CanonicalResource; write: UserWrite; password?: string }[] = [];
@@ -143,8 +143,8 @@ export async function createUsers(req: TenantRequest, resources: CanonicalResour
       outcomes[index] = { row: outcome.row, memberships: [] };
     } else {
       outcomes[index] = outcome.taken === 'userName'
-        ? conflict(`userName "${user.write.userName}" is already taken`)
-        : conflict(`externalId "${user.write.externalId}" is already used in this organisation`);
+        ? new Conflict(`userName "${user.write.userName}" is already taken`, 'uniqueness')
+        : new Conflict(`externalId "${user.write.externalId}" is already used in this organisation`, 'uniqueness');
     }
   }
   return outcomes;
@@ -198,8 +198,8 @@ export async function deleteUser(req: TenantRequest, id: string, ifMatch?: strin
     const { users } = storesFor(tx);
     const current = await users.findForUpdate(id);
     if (!current) throw notFound(`no User ${id}`);
-    const refused = refusal(mayDeleteUser(tx.principal));
-    if (refused) throw refused;
+    const refusal = refused(mayDeleteUser(tx.principal));
+    if (refusal) throw refusal;
     checkIfMatch(ifMatch, etagOf(current.version));
     await users.delete(id);
     await audit(tx, { action: 'user.delete', resourceType: 'User', resourceId: id, changes: diffResources(canonicalOf(current), {}) });

@@ -1,4 +1,4 @@
-import { ScimError } from '../scim/scim-error.ts';
+import { PreconditionFailed } from '../model/outcomes.ts';
 
 /**
  * RFC 7644 §3.14 with RFC 7232 §3.1: `If-Match` holds `*` or a list of entity tags; the write
@@ -10,7 +10,7 @@ export function checkIfMatch(ifMatch: string | undefined, currentEtag: string): 
   if (wanted.includes('*')) return;
   const strip = (t: string) => t.replace(/^W\//, '');
   if (!wanted.some((t) => strip(t) === strip(currentEtag))) {
-    throw new ScimError(412, `the resource has changed: its version is ${currentEtag}, not ${ifMatch}`);
+    throw new PreconditionFailed(`the resource has changed: its version is ${currentEtag}, not ${ifMatch}`);
   }
 }
 

@@ -27,7 +27,7 @@ export function authRoutes(deps: AppDeps, settings: SessionSettings, requireSess
   const router = new Router<AppState>({ prefix: '/auth' });
   const limit = 16 * 1024;
   const hasher = deps.hasher ?? scryptHasher;
-  const authRequest = (ctx: AppContext): AuthRequest => ({ db: deps.db, hasher, now: deps.now(), requestId: ctx.state.requestId });
+  const authRequest = (ctx: AppContext): AuthRequest => ({ repos: deps.repos, hasher, now: deps.now(), requestId: ctx.state.requestId });
   router.use(clientAddressLimit(deps.config.authRateLimitPerMinute, deps.config.authRateLimitBurst, deps.now));
 
   router.post('/login', async (ctx: AppContext) => {
@@ -72,7 +72,7 @@ export function authRoutes(deps: AppDeps, settings: SessionSettings, requireSess
   });
 
   router.post('/logout', requireSession, sessionOnly, async (ctx: AppContext) => {
-    await logout(deps.db, ctx.state.principal!, deps.now());
+    await logout(deps.repos, ctx.state.principal!, deps.now());
     ctx.status = 204;
   });
 

@@ -1,11 +1,11 @@
 import type Koa from 'koa';
-import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { SigningKey } from '../auth/signing-key.ts';
-import type { Principal } from '../auth/tokens.ts';
+import type { Principal } from '../model/principal.ts';
 import { TtlCache } from '../auth/ttl-cache.ts';
-import type { Organisation } from '../domain/organisations.ts';
+import type { Organisation } from '../model/organisation.ts';
+import type { Repositories } from '../store/repositories.ts';
 import type { PasswordHasher } from '../domain/password-hash.ts';
 
 /**
@@ -18,9 +18,9 @@ export interface AppCaches {
   invalidate: () => void;
 }
 
-/** What the app is built from; tests build it with their own database, key and clock. */
+/** What the routers are built from (app.ts builds the repositories from the database it is given). */
 export interface AppDeps {
-  db: Knex;
+  repos: Repositories;
   config: Config;
   key: SigningKey;
   log: Logger;

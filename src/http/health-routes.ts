@@ -8,7 +8,7 @@ export function healthRoutes(deps: AppDeps): Router<AppState> {
   router.get('/healthz', (ctx: AppContext) => sendJson(ctx, 200, { status: 'ok' }));
   router.get('/readyz', async (ctx: AppContext) => {
     try {
-      await deps.db.raw('select 1');
+      await deps.repos.ping();
       sendJson(ctx, 200, { status: 'ready' });
     } catch {
       sendJson(ctx, 503, { status: 'database unreachable' });

@@ -1,12 +1,17 @@
 import crypto from 'node:crypto';
 import { ScimError } from './scim-error.ts';
-import type { KeysetPosition } from '../store/list-query.ts';
 
 /**
  * RFC 9865 cursors: opaque to the client, carrying the last row's sort value and id, a hash of the
  * query they belong to, and when they were issued. Nothing is kept on the server, so any process
  * behind a load balancer can continue a listing another one started.
  */
+/** Where a page ended: the last row's sort value (as text at full precision, or null) and id. */
+export interface KeysetPosition {
+  value: string | number | boolean | null;
+  id: string;
+}
+
 interface CursorBody {
   v: unknown;
   i: string;
@@ -21,7 +26,7 @@ export function queryFingerprint(parts: unknown[]): string {
 }
 
 export function encodeCursor(position: KeysetPosition, fingerprint: string, now: Date): string {
-  const body: CursorBody = { v: position.value instanceof Date ? position.value.toISOString() : position.value, i: position.id, q: fingerprint, t: Math.floor(now.getTime() / 1000) };
+  const body: CursorBody = { v: position.value, i: position.id, q: fingerprint, t: Math.floor(now.getTime() / 1000) };
   return Buffer.from(JSON.stringify(body)).toString('base64url');
 }
 

@@ -1,6 +1,8 @@
 import { badRequest, ScimError } from './scim-error.ts';
 import { MAX_START_INDEX } from './bounds.ts';
-import type { SortOrder } from '../store/list-query.ts';
+
+/** RFC 7644 §3.4.2.3 */
+export type SortOrder = 'ascending' | 'descending';
 
 /** The listing parameters of RFC 7644 §3.4.2 and RFC 9865, from a query string or a SearchRequest body. */
 export interface ListParams {

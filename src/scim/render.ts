@@ -1,5 +1,5 @@
 import type { Organisation } from '../domain/organisations.ts';
-import { isOperatorOnly } from '../domain/services.ts';
+import { isOperatorOnly } from '../model/catalog.ts';
 import type { GroupRow } from '../store/groups-store.ts';
 import type { UserRow } from '../store/users-store.ts';
 import { CORE_GROUP, CORE_USER, ENTERPRISE_USER, IDM_GROUP, IDM_USER } from './schema-registry.ts';

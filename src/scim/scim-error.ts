@@ -48,9 +48,3 @@ export const forbidden = (detail: string, rule?: string) => new ScimError(403, d
 export const conflict = (detail: string) => new ScimError(409, detail, 'uniqueness');
 export const unauthorized = (detail: string) =>
   new ScimError(401, detail, undefined, { headers: { 'WWW-Authenticate': 'Bearer realm="identity-manager"' } });
-
-/** Turns a policy refusal into the error the client sees. */
-export function refusal(decision: { allowed: boolean; status?: number; rule?: string; detail?: string }): ScimError | undefined {
-  if (decision.allowed) return undefined;
-  return new ScimError(decision.status ?? 403, decision.detail ?? 'refused', undefined, { rule: decision.rule });
-}

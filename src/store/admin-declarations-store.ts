@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isUuid } from './organisations-store.ts';
+import { isUuid } from '../model/ids.ts';
 
 export type SignerTitle = 'rektor' | 'forvaltningschef';
 

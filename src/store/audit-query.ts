@@ -8,45 +8,9 @@ import type { Knex } from 'knex';
  * (org_id, at desc, id desc) index.
  */
 
-/** Exact-match and time-window conditions; all optional, combined with AND. */
-export interface AuditFilter {
-  /** Inclusive lower bound: an ISO 8601 date-time with offset, already validated. */
-  from?: string;
-  /** Exclusive upper bound, as `from`. */
-  to?: string;
-  resourceType?: string;
-  resourceId?: string;
-  /** The actor's token subject. */
-  actor?: string;
-  action?: string;
-}
+import type { AuditFilter, AuditPage, AuditPosition, AuditRecord } from '../model/audit.ts';
 
-/** Where the previous page ended: the last event's time (UTC, microseconds, as text) and id. */
-export interface AuditPosition {
-  at: string;
-  id: string;
-}
-
-export interface AuditRecord {
-  id: string;
-  org_id: string | null;
-  at: Date;
-  actor_subject: string;
-  actor_role: string;
-  action: string;
-  resource_type: string;
-  resource_id: string | null;
-  request_id: string | null;
-  changes: unknown;
-  /** `at` at full precision, for the next page's keyset. */
-  at_key: string;
-}
-
-export interface AuditPage {
-  events: AuditRecord[];
-  /** The position after the last event when more follow. */
-  next: AuditPosition | undefined;
-}
+export type { AuditFilter, AuditPage, AuditPosition, AuditRecord } from '../model/audit.ts';
 
 // Microseconds are kept: a JavaScript Date would round them to milliseconds and the keyset would
 // then skip or repeat events that share a millisecond.

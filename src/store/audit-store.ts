@@ -12,7 +12,10 @@ export interface AuditEvent {
   changes?: Record<string, { before?: unknown; after?: unknown; changed?: true }> | null;
 }
 
-/** Appends events; the table refuses UPDATE and DELETE by trigger, so there is nothing else here. */
+/**
+ * Appends events of any organisation (or of none: a token of an operator without one); the table
+ * refuses UPDATE and DELETE by trigger, so there is nothing else here.
+ */
 export function auditStore(db: Knex) {
   return {
     async append(event: AuditEvent, at: Date): Promise<void> {
@@ -28,5 +31,13 @@ export function auditStore(db: Knex) {
         changes: event.changes ? JSON.stringify(event.changes) : null,
       });
     },
+  };
+}
+
+/** One organisation's audit trail: every event appended here names that organisation. */
+export function tenantAudit(db: Knex, orgId: string) {
+  const store = auditStore(db);
+  return {
+    append: (event: Omit<AuditEvent, 'orgId'>, at: Date) => store.append({ ...event, orgId }, at),
   };
 }

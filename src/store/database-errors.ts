@@ -1,18 +1,19 @@
-import { ScimError } from '../scim/scim-error.ts';
+import { Conflict, Invalid } from '../model/outcomes.ts';
 
 /**
- * The database errors a client can cause, as the errors the client sees: a unique violation
- * (23505) is 409 uniqueness (RFC 7644 §3.12), and a value PostgreSQL cannot store or compare
- * (SQLSTATE class 22, data exception) is 400. One place, used by the error middleware, Bulk and
- * import, so all answer alike. Anything else is not the client's doing and stays a server error.
+ * The database errors a client can cause, as typed outcomes: a unique violation (23505) is a
+ * Conflict of uniqueness, a value PostgreSQL cannot store or compare (SQLSTATE class 22, data
+ * exception) is Invalid, a deadlock or serialization failure that outlived the retries is a
+ * concurrent Conflict. The one place SQLSTATEs are read, so single requests, Bulk and import
+ * answer alike. Anything else is not the client's doing and stays a server error (undefined).
  */
-export function scimErrorFromDatabase(err: unknown): ScimError | undefined {
+export function outcomeFromDatabase(err: unknown): Conflict | Invalid | undefined {
   const e = err as { code?: unknown; constraint?: string };
   if (isTransient(err)) {
-    return new ScimError(409, 'a concurrent request changed the same resources and this one was rolled back; nothing of it was stored, so it can be sent again');
+    return new Conflict('a concurrent request changed the same resources and this one was rolled back; nothing of it was stored, so it can be sent again', 'concurrent');
   }
-  if (e?.code === '23505') return new ScimError(409, describeUniqueViolation(e.constraint), 'uniqueness');
-  if (typeof e?.code === 'string' && e.code.startsWith('22')) return new ScimError(400, describeDataException(e.code), 'invalidValue');
+  if (e?.code === '23505') return new Conflict(describeUniqueViolation(e.constraint), 'uniqueness');
+  if (typeof e?.code === 'string' && e.code.startsWith('22')) return new Invalid(describeDataException(e.code), 'invalidValue');
   return undefined;
 }
 

@@ -1,8 +1,8 @@
 import { IDM_GROUP, IDM_USER } from '../scim/schema-registry.ts';
 import { pathKey, type AttributeDef, type ResolvedPath, type ResourceTypeName } from '../scim/schema-types.ts';
 import { badRequest } from '../scim/scim-error.ts';
-import { raw, sql, type SqlFragment } from './sql-fragment.ts';
-import { FILE_OR_FORM_FORMS, FORM_ONLY_FORMS } from '../domain/services.ts';
+import { join, raw, sql, type SqlFragment } from './sql-fragment.ts';
+import { FILE_OR_FORM_FORMS, FORM_ONLY_FORMS } from '../model/catalog.ts';
 
 // Where each SCIM attribute lives in the database: the one place that knows the storage layout of
 // Users and Groups for filtering and sorting (SPEC §5.1). Aliases of subqueries start with scim_ so
@@ -165,15 +165,16 @@ function organisationColumn(alias: string, name: string, attribute: AttributeDef
   };
 }
 
-// SPEC §3.2 in SQL, the same rule as isFormOnlySchool: form-only when the schoolForm is one of
-// FORM_ONLY_FORMS, or one of FILE_OR_FORM_FORMS without reporting via file; a service granted by
-// declaration is always form-only.
+// SPEC §3.2 in SQL, the same rule as isFormOnlySchool and read from the same lists (model/catalog.ts),
+// every element bound: form-only when the schoolForm is one of FORM_ONLY_FORMS, or one of
+// FILE_OR_FORM_FORMS without reporting via file; a service granted by declaration is always form-only.
+const valueList = (values: readonly string[]): SqlFragment => join(values.map((v) => sql`${v}`), ', ');
 
 function formOnly(alias: string, attribute: AttributeDef): Scalar {
   const expr = sql`(select case scim_s.granted_by
       when 'declaration' then true
-      when 'form_rule' then coalesce(scim_o.school_form in (${FORM_ONLY_FORMS[0]}, ${FORM_ONLY_FORMS[1]})
-        or (scim_o.school_form in (${FILE_OR_FORM_FORMS[0]}, ${FILE_OR_FORM_FORMS[1]}) and not scim_o.reports_via_file), false)
+      when 'form_rule' then coalesce(scim_o.school_form in (${valueList(FORM_ONLY_FORMS)})
+        or (scim_o.school_form in (${valueList(FILE_OR_FORM_FORMS)}) and not scim_o.reports_via_file), false)
       else false end
     from services scim_s join organisations scim_o on scim_o.id = ${raw(alias)}.org_id
     where scim_s.code = ${raw(alias)}.service_code)`;

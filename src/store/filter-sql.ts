@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { CompareOperator, FilterNode, FilterValue, SortKey } from '../scim/filter.ts';
 import type { ResolvedPath, ResourceTypeName } from '../scim/schema-types.ts';
 import { checkAlias, targetOf, type ElementSet, type Scalar, type Target } from './filter-sources.ts';
-import { isUuid } from './organisations-store.ts';
+import { isUuid } from '../model/ids.ts';
 import { FALSE, join, raw, sql, TRUE, type SqlFragment } from './sql-fragment.ts';
 
 export { SqlFragment } from './sql-fragment.ts';

@@ -1,5 +1,6 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { isUuid } from './organisations-store.ts';
+import { isUuid } from '../model/ids.ts';
 import { ID_ARRAY, idList, idsFrom, idsOf } from './id-lists.ts';
 import { preparedRaw } from './prepared.ts';
 
@@ -76,6 +77,19 @@ export function groupsStore(db: Knex, orgId: string) {
     orgId,
     query: groups,
     columns: COLUMNS,
+
+    /** One group per service, for an organisation just created (SPEC §3.2: the catalog decides which). */
+    async createForServices(services: { code: string; displayName: string }[], now: Date): Promise<void> {
+      if (services.length === 0) return;
+      await db('groups').insert(services.map((s) => ({
+        org_id: orgId,
+        id: crypto.randomUUID(),
+        service_code: s.code,
+        display_name: s.displayName,
+        created_at: now,
+        modified_at: now,
+      })));
+    },
 
     async find(id: string): Promise<GroupRow | undefined> {
       if (!isUuid(id)) return undefined;

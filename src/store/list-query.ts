@@ -1,19 +1,14 @@
 import type { Knex } from 'knex';
 import { preparedRows } from './prepared.ts';
 
+import type { SortOrder } from '../scim/list-params.ts';
+import type { KeysetPosition } from '../scim/cursor.ts';
+
 /** An ORDER BY expression as SQL text with its bindings; `nullable` when rows may lack a value. */
-export interface SortKey {
+export interface SortColumn {
   sql: string;
   bindings: Knex.RawBinding[];
   nullable: boolean;
-}
-
-export type SortOrder = 'ascending' | 'descending';
-
-/** Where the previous cursor page ended: its last row's sort value and id. */
-export interface KeysetPosition {
-  value: Knex.RawBinding;
-  id: string;
 }
 
 export type Paging =
@@ -38,7 +33,7 @@ export async function runList<Row>(
   scoped: () => Knex.QueryBuilder,
   idColumn: string,
   columns: (string | Knex.Raw)[],
-  sort: SortKey,
+  sort: SortColumn,
   order: SortOrder,
   paging: Paging,
   /** The filter selects at most one row (an equality on a unique attribute): no ORDER BY to plan. */
@@ -77,7 +72,7 @@ export async function runList<Row>(
   return { rows: more ? rows.slice(0, paging.count) : rows, total, more };
 }
 
-function applyKeyset(query: Knex.QueryBuilder, sort: SortKey, direction: 'asc' | 'desc', idColumn: string, after: KeysetPosition): void {
+function applyKeyset(query: Knex.QueryBuilder, sort: SortColumn, direction: 'asc' | 'desc', idColumn: string, after: KeysetPosition): void {
   if (after.value === null || after.value === undefined) {
     // The previous page ended among the rows without a value: only those, by id, remain.
     query.whereRaw(`${sort.sql} is null and ${idColumn} > ?`, [...sort.bindings, after.id]);

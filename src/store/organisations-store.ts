@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Organisation, OrganisationChanges, OrganisationType } from '../domain/organisations.ts';
+import { isUuid } from '../model/ids.ts';
+import type { Organisation, OrganisationChanges, OrganisationType } from '../model/organisation.ts';
 
 interface OrganisationRow {
   id: string;
@@ -42,8 +43,6 @@ function toColumns(changes: OrganisationChanges): Partial<OrganisationRow> {
   return columns;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);
 
 /**
  * Organisations are the tenants themselves, so this store is not scoped to one; only the operator
@@ -68,23 +67,11 @@ export function organisationsStore(db: Knex) {
       return rows.map(fromRow);
     },
 
-    /** Inserts the organisation and one group per service offered to its type (SPEC §3.2). */
-    async create(changes: OrganisationChanges & { name: string; type: OrganisationType }, now: Date): Promise<Organisation> {
-      const id = crypto.randomUUID();
+    /** Inserts the organisation alone; its catalog groups are the domain's to create (SPEC §3.2). */
+    async insert(changes: OrganisationChanges & { name: string; type: OrganisationType }, now: Date): Promise<Organisation> {
       const [row] = await db<OrganisationRow>('organisations')
-        .insert({ ...toColumns(changes), id, created_at: now, modified_at: now })
+        .insert({ ...toColumns(changes), id: crypto.randomUUID(), created_at: now, modified_at: now })
         .returning('*');
-      const services = await db('services').whereRaw('? = any(offered_to)', [changes.type]).orderBy('position');
-      await db('groups').insert(
-        services.map((s: { code: string; display_name: string }) => ({
-          org_id: id,
-          id: crypto.randomUUID(),
-          service_code: s.code,
-          display_name: s.display_name,
-          created_at: now,
-          modified_at: now,
-        })),
-      );
       return fromRow(row);
     },
 
@@ -94,6 +81,23 @@ export function organisationsStore(db: Knex) {
         .update({ ...toColumns(changes), modified_at: now })
         .returning('*');
       return row ? fromRow(row) : undefined;
+    },
+  };
+}
+
+/** A service of the catalog (SPEC §3.2), as the migrations seed it. */
+export interface CatalogService {
+  code: string;
+  displayName: string;
+}
+
+/** The service catalog: which services exist and to which kinds of organisation each is offered. */
+export function catalogStore(db: Knex) {
+  return {
+    /** The services offered to organisations of `type`, in catalog order. */
+    async offeredTo(type: OrganisationType): Promise<CatalogService[]> {
+      const rows: { code: string; display_name: string }[] = await db('services').whereRaw('? = any(offered_to)', [type]).orderBy('position').select('code', 'display_name');
+      return rows.map((r) => ({ code: r.code, displayName: r.display_name }));
     },
   };
 }

@@ -1,22 +1,7 @@
 import type { Knex } from 'knex';
-import { SECRET_PLACEHOLDER } from '../domain/messages.ts';
+import { bodyWithSecret, type OutboxMessage } from '../model/outbox-message.ts';
 
-/** A letter or an e-mail to send (SPEC §3.8). */
-export interface OutboxMessage {
-  /** The organisation it concerns; null for a message about no organisation. */
-  orgId: string | null;
-  channel: 'email' | 'letter';
-  /** An e-mail address, or for a letter the postal address. */
-  recipient: string;
-  subject: string;
-  body: string;
-  /** The request's clock (TenantRequest.now), so tests and audit agree on the time. */
-  createdAt: Date;
-  /** The user the message is about, when there is one. */
-  userId?: string;
-  /** A one-time password, stored apart from the body (which holds SECRET_PLACEHOLDER) and erased once delivered. */
-  secret?: string;
-}
+export type { OutboxMessage } from '../model/outbox-message.ts';
 
 export interface OutboxEntry {
   id: string;
@@ -61,7 +46,7 @@ const fromRow = (r: OutboxRow): OutboxEntry => ({
   recipient: r.recipient,
   subject: r.subject,
   // Without SMTP the operators deliver by hand (SPEC §3.8), so a pending message is shown whole.
-  body: r.secret ? r.body.replace(SECRET_PLACEHOLDER, r.secret) : r.body,
+  body: bodyWithSecret(r.body, r.secret),
   status: r.status,
   attempts: r.attempts,
   lastError: r.last_error,
@@ -89,6 +74,13 @@ export async function enqueue(db: Knex, message: OutboxMessage): Promise<string>
     })
     .returning('id');
   return String(row.id);
+}
+
+/** One organisation's outbox: what it queues concerns that organisation. */
+export function tenantOutbox(db: Knex, orgId: string) {
+  return {
+    enqueue: (message: Omit<OutboxMessage, 'orgId'>) => enqueue(db, { ...message, orgId }),
+  };
 }
 
 /** The outbox; it is not a tenant table to an operator, who reads every organisation's messages. */

@@ -13,13 +13,10 @@ export interface SessionRow {
   ended_at: Date | null;
 }
 
-/**
- * Sessions are found by the hash of their token — the one lookup that cannot know the
- * organisation in advance; every other statement is scoped to the session's organisation.
- */
-export function sessionsStore(db: Knex) {
+/** The sessions of one organisation; every statement carries `org_id = ?`. */
+export function sessionsStore(db: Knex, orgId: string) {
   return {
-    async open(orgId: string, userId: string, tokenHash: string, passwordChangeOnly: boolean, now: Date, absoluteMs: number): Promise<SessionRow> {
+    async open(userId: string, tokenHash: string, passwordChangeOnly: boolean, now: Date, absoluteMs: number): Promise<SessionRow> {
       const [row] = await db('sessions')
         .insert({
           org_id: orgId,
@@ -35,26 +32,36 @@ export function sessionsStore(db: Knex) {
       return row as SessionRow;
     },
 
-    async byTokenHash(tokenHash: string): Promise<SessionRow | undefined> {
-      return db<SessionRow>('sessions').where({ token_hash: tokenHash }).whereNull('ended_at').first();
+    async touch(sessionId: string, now: Date): Promise<void> {
+      await db('sessions').where({ org_id: orgId, id: sessionId }).update({ last_seen_at: now });
     },
 
-    async touch(session: SessionRow, now: Date): Promise<void> {
-      await db('sessions').where({ org_id: session.org_id, id: session.id }).update({ last_seen_at: now });
-    },
-
-    async end(session: Pick<SessionRow, 'org_id' | 'id'>, now: Date): Promise<void> {
-      await db('sessions').where({ org_id: session.org_id, id: session.id }).whereNull('ended_at').update({ ended_at: now });
+    async end(sessionId: string, now: Date): Promise<void> {
+      await db('sessions').where({ org_id: orgId, id: sessionId }).whereNull('ended_at').update({ ended_at: now });
     },
 
     /** Ends every open session of a user; an ended session never comes back (SPEC §6.2). */
-    async endAllOf(orgId: string, userId: string, now: Date): Promise<void> {
+    async endAllOf(userId: string, now: Date): Promise<void> {
       await db('sessions').where({ org_id: orgId, user_id: userId }).whereNull('ended_at').update({ ended_at: now });
     },
 
-    /** Ends every open session in an organisation, when it is deactivated. */
-    async endAllIn(orgId: string, now: Date): Promise<void> {
+    /** Ends every open session in the organisation, when it is deactivated. */
+    async endAll(now: Date): Promise<void> {
       await db('sessions').where({ org_id: orgId }).whereNull('ended_at').update({ ended_at: now });
+    },
+  };
+}
+
+export type SessionsStore = ReturnType<typeof sessionsStore>;
+
+/**
+ * Sessions found by the hash of their token: the one lookup that cannot know the organisation in
+ * advance; everything after goes through the session's organisation.
+ */
+export function sessionDirectory(db: Knex) {
+  return {
+    async byTokenHash(tokenHash: string): Promise<SessionRow | undefined> {
+      return db<SessionRow>('sessions').where({ token_hash: tokenHash }).whereNull('ended_at').first();
     },
   };
 }

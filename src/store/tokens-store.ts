@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Role } from '../auth/tokens.ts';
+import type { Role } from '../model/principal.ts';
 
 export interface IssuedToken {
   jti: string;

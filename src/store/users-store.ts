@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import { isUuid } from './organisations-store.ts';
+import { isUuid } from '../model/ids.ts';
 import { ID_ARRAY, UUID_PATTERN, idList, idsFrom, idsOf } from './id-lists.ts';
 import { preparedRaw } from './prepared.ts';
 import type { SqlFragment } from './sql-fragment.ts';
-import { conflict } from '../scim/scim-error.ts';
+import { Conflict } from '../model/outcomes.ts';
 
 export interface UserRow {
   org_id: string;
@@ -104,16 +104,12 @@ const FIND_WITH_MEMBERSHIPS_SQL = `${SELECT_WITH_MEMBERSHIPS} where users.org_id
 
 /**
  * userName is unique across the server, case-insensitively (RFC 7643 `uniqueness: server`): the
- * user_names primary key decides, and a clash becomes 409 uniqueness here, so single requests and
- * Bulk operations report it alike.
+ * user_names primary key decides, and a name already claimed is a Conflict outcome here, so
+ * single requests and Bulk operations report it alike.
  */
 async function claimUserName(db: Knex, userName: string, orgId: string, userId: string): Promise<void> {
-  try {
-    await db('user_names').insert({ lower_name: userName.toLowerCase(), org_id: orgId, user_id: userId });
-  } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw conflict(`userName "${userName}" is already taken`);
-    throw err;
-  }
+  const claimed = await db('user_names').insert({ lower_name: userName.toLowerCase(), org_id: orgId, user_id: userId }).onConflict().ignore().returning('user_id');
+  if (claimed.length === 0) throw new Conflict(`userName "${userName}" is already taken`, 'uniqueness');
 }
 
 /**

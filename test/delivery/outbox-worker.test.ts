@@ -5,6 +5,7 @@ import pino from 'pino';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 import { patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
 import { OutboxWorker, retryDelayMs } from '../../src/delivery/outbox-worker.ts';
+import { createRepositories } from '../../src/store/repositories.ts';
 
 interface Received {
   to: string[];
@@ -59,7 +60,7 @@ describe('outbox delivery by SMTP (SPEC §3.8)', () => {
     await admin.patch(`/Groups/${group}`, patchOp({ op: 'add', path: 'members', value: [{ value: user.id }] }));
     return user;
   };
-  const worker = (now?: () => Date) => new OutboxWorker(t.testDb.db, log, { smtpUrl: smtp.url, from: 'Mina tjänster <no-reply@example.se>', now });
+  const worker = (now?: () => Date) => new OutboxWorker(createRepositories(t.testDb.db), log, { smtpUrl: smtp.url, from: 'Mina tjänster <no-reply@example.se>', now });
 
   it('sends the one-time password e-mail, then erases the secret; letters stay for the operators', async () => {
     const user = await grantNewUser('post.en@skola.se');

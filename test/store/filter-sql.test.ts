@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { MAX_FILTER_DEPTH, parseFilter, parseSortBy } from '../../src/scim/filter.ts';
 import { ENTERPRISE_USER, IDM_GROUP, IDM_USER } from '../../src/scim/schema-registry.ts';
 import { applyFilter, filterCondition, sortExpression } from '../../src/store/filter-sql.ts';
-import { organisationsStore } from '../../src/store/organisations-store.ts';
+import { createRepositories } from '../../src/store/repositories.ts';
+import { createOrganisation, newOrganisation, type OrganisationChanges } from '../../src/domain/organisations.ts';
 import type { Db } from '../../src/store/db.ts';
 import { createTestDb, type TestDb } from '../helpers/test-db.ts';
 
@@ -37,6 +38,13 @@ async function insertUser(db: Db, orgId: string, seed: UserSeed): Promise<string
   return id;
 }
 
+/** An organisation with its catalog groups, made as the operator API makes one. */
+function organisations(db: Db) {
+  const repos = createRepositories(db);
+  const acting = { principal: { role: 'operator' as const, subject: 'filter-test', orgId: undefined, jti: 'filter-test', expiresAt: 0 }, requestId: 'filter-test', now: NOW };
+  return { create: (changes: OrganisationChanges, _now: Date) => createOrganisation(repos, newOrganisation(changes), acting) };
+}
+
 async function groupIds(db: Db, orgId: string): Promise<Record<string, string>> {
   const rows: { id: string; service_code: string }[] = await db('groups').where({ org_id: orgId }).select('id', 'service_code');
   return Object.fromEntries(rows.map((r) => [r.service_code, r.id]));
@@ -58,7 +66,7 @@ describe('filter → SQL', () => {
   before(async () => {
     t = await createTestDb();
     db = t.db;
-    const orgs = organisationsStore(db);
+    const orgs = organisations(db);
     school = (await orgs.create({ name: 'Exempelgymnasiet', type: 'school', schoolForm: 'gymnasieskola' }, NOW)).id;
     municipality = (await orgs.create({ name: 'Exempel kommun', type: 'municipality' }, NOW)).id;
     schoolGroups = await groupIds(db, school);
@@ -573,7 +581,7 @@ describe('filter → SQL agrees with a reference evaluator (property)', () => {
 
   before(async () => {
     t = await createTestDb();
-    const orgs = organisationsStore(t.db);
+    const orgs = organisations(t.db);
     org = (await orgs.create({ name: 'Egenskapsskolan', type: 'school', schoolForm: 'komvux' }, NOW)).id;
     other = (await orgs.create({ name: 'Annan kommun', type: 'municipality' }, NOW)).id;
     // A user of another tenant that would match most filters: it must never be selected.

@@ -1,7 +1,7 @@
-import type { AppContext } from '../context.ts';
+import type { AppContext, AppDeps } from '../context.ts';
+import type { Acting } from '../../domain/tenant-request.ts';
 
-/** The audit trail's view of who made a request. */
-export function actorOf(ctx: AppContext) {
-  const principal = ctx.state.principal!;
-  return { actorSubject: principal.subject, actorRole: principal.role, requestId: ctx.state.requestId };
+/** Who makes this request, in which request, at the app's clock: what the domain records as acting. */
+export function actingOf(ctx: AppContext, deps: Pick<AppDeps, 'now'>): Acting {
+  return { principal: ctx.state.principal!, requestId: ctx.state.requestId, now: deps.now() };
 }

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { AppContext, AppDeps, AppState } from '../context.ts';
-import { allOrganisationsAuditReader } from '../../store/audit-query.ts';
+import { allOrganisationsAuditPage } from '../../domain/audit.ts';
 import { parseAuditParams } from '../api/audit-params.ts';
 import { sendAuditPage } from '../api/audit-listing.ts';
 
@@ -13,7 +13,7 @@ export function adminAuditRoutes(deps: AppDeps): Router<AppState> {
 
   router.get('/audit', async (ctx: AppContext) => {
     const params = parseAuditParams(ctx.query, { scope: 'all', organisationFilter: true });
-    const page = await allOrganisationsAuditReader(deps.db).page(params.filter, params.after, params.count);
+    const page = await allOrganisationsAuditPage(deps.repos, params.filter, params.after, params.count);
     sendAuditPage(ctx, page, params.fingerprint);
   });
 

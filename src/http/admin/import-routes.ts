@@ -2,10 +2,11 @@ import Router from '@koa/router';
 import type { AppContext, AppDeps, AppState } from '../context.ts';
 import { readJson } from '../body.ts';
 import { sendJson } from '../respond.ts';
-import { notFound } from '../../scim/scim-error.ts';
-import { organisationsStore } from '../../store/organisations-store.ts';
 import { importUsers, parseImportRequest, type ImportResult } from '../../domain/user-import.ts';
-import type { Principal } from '../../auth/tokens.ts';
+import { operatorInOrganisation } from '../../domain/tenant-request.ts';
+import type { Principal } from '../../model/principal.ts';
+import { actingOf } from './actor.ts';
+import { scimErrorOf } from '../outcome-errors.ts';
 
 /**
  * POST /admin/v1/organisations/{orgId}/import (SPEC §6.4, `idm import`): one batch of CSV rows,
@@ -18,12 +19,11 @@ export function importRoutes(deps: AppDeps): Router<AppState> {
 
   router.post('/organisations/:orgId/import', async (ctx: AppContext) => {
     const request = parseImportRequest(await readJson(ctx, deps.config.maxBodyBytes));
-    const org = await organisationsStore(deps.db).find(ctx.params.orgId);
-    if (!org) throw notFound(`no organisation ${ctx.params.orgId}`);
-    const operator = ctx.state.principal!;
+    const req = await operatorInOrganisation(deps.repos, ctx.params.orgId, actingOf(ctx, deps));
+    const operator = req.principal;
     // Under provisioner rules the operator still signs every audit event with its own subject.
-    const principal: Principal = request.rules === 'operator' ? operator : { ...operator, role: 'provisioner', orgId: org.id };
-    const results = await importUsers({ db: deps.db, org, principal, requestId: ctx.state.requestId, now: deps.now() }, request, deps.now);
+    const principal: Principal = request.rules === 'operator' ? operator : { ...operator, role: 'provisioner', orgId: req.org.id };
+    const results = await importUsers({ ...req, principal }, request, { clock: deps.now, describe: scimErrorOf });
     sendJson(ctx, 200, { ...countOutcomes(results), results });
   });
 

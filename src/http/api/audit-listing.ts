@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.ts';
 import { sendJson } from '../respond.ts';
-import type { AuditPage, AuditRecord } from '../../store/audit-query.ts';
+import type { AuditPage, AuditRecord } from '../../model/audit.ts';
 import { encodeAuditCursor } from './audit-params.ts';
 
 /** One audit event as the API shows it; `id` is a string because it is a bigint. */

@@ -1,7 +1,7 @@
 import type { ParsedUrlQuery } from 'node:querystring';
 import { badRequest, ScimError } from '../../scim/scim-error.ts';
 import { queryFingerprint } from '../../scim/cursor.ts';
-import type { AuditFilter, AuditPosition } from '../../store/audit-query.ts';
+import type { AuditFilter, AuditPosition } from '../../model/audit.ts';
 
 /**
  * The query string of `GET /api/v1/audit` and `GET /admin/v1/audit`, parsed into typed values or

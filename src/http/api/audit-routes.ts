@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { AppContext, AppDeps, AppState } from '../context.ts';
 import { tenantOf } from '../middleware/authenticate.ts';
-import { auditReader } from '../../store/audit-query.ts';
+import { organisationAuditPage } from '../../domain/audit.ts';
 import { parseAuditParams } from './audit-params.ts';
 import { sendAuditPage } from './audit-listing.ts';
 
@@ -12,7 +12,7 @@ export function auditRoutes(deps: AppDeps): Router<AppState> {
   router.get('/audit', async (ctx: AppContext) => {
     const orgId = tenantOf(ctx);
     const params = parseAuditParams(ctx.query, { scope: `org:${orgId}`, organisationFilter: false });
-    const page = await auditReader(deps.db, orgId).page(params.filter, params.after, params.count);
+    const page = await organisationAuditPage(deps.repos, orgId, params.filter, params.after, params.count);
     sendAuditPage(ctx, page, params.fingerprint);
   });
 

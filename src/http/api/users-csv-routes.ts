@@ -3,9 +3,7 @@ import Router from '@koa/router';
 import { stringify } from 'csv-stringify';
 import type { AppContext, AppDeps, AppState } from '../context.ts';
 import { tenantRequest } from '../scim/tenant.ts';
-import { actorOf } from '../admin/actor.ts';
-import { auditStore } from '../../store/audit-store.ts';
-import { EXPORT_COLUMNS, userExportRecords, type ExportRecord } from '../../domain/user-export.ts';
+import { EXPORT_COLUMNS, startUserExport, type ExportRecord } from '../../domain/user-export.ts';
 
 // Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection,
 // OWASP). Such cells get a leading apostrophe, which Excel and LibreOffice hide and read as
@@ -26,16 +24,7 @@ export function usersCsvRoutes(deps: AppDeps): Router<AppState> {
 
   router.get('/users.csv', async (ctx: AppContext) => {
     const req = await tenantRequest(ctx, deps);
-    // Recorded when the export starts: it is who read the list that matters, not whether the
-    // download completed.
-    await auditStore(deps.db).append({
-      ...actorOf(ctx),
-      orgId: req.org.id,
-      action: 'users.export',
-      resourceType: 'User',
-      resourceId: null,
-      changes: null,
-    }, req.now);
+    const records = await startUserExport(req);
 
     const csv = stringify({
       delimiter: ';',
@@ -54,7 +43,7 @@ export function usersCsvRoutes(deps: AppDeps): Router<AppState> {
       },
     });
     // A client that goes away destroys the body (Koa), which stops the generator and its queries.
-    pipeline(Readable.from(userExportRecords(req)), safe, csv, (err) => {
+    pipeline(Readable.from(records), safe, csv, (err) => {
       if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
         deps.log.error({ err, requestId: ctx.state.requestId }, 'user export failed while streaming');
       }

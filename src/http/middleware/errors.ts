@@ -3,12 +3,13 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../context.ts';
 import { ScimError } from '../../scim/scim-error.ts';
 import { SCIM_CONTENT_TYPE } from '../respond.ts';
-import { scimErrorFromDatabase } from '../../store/database-errors.ts';
+import { scimErrorOf } from '../outcome-errors.ts';
 
 /**
- * The one place errors become responses (RFC 7644 §3.12 bodies). A ScimError shows its detail;
- * a database unique violation becomes 409 uniqueness; anything else is a 500 whose body says
- * nothing about the cause, which goes to the log with the request id.
+ * The one place errors become responses (RFC 7644 §3.12 bodies). A ScimError shows its detail; a
+ * typed outcome of the domain (a database unique violation among them) is mapped by scimErrorOf;
+ * anything else is a 500 whose body says nothing about the cause, which goes to the log with the
+ * request id.
  */
 export function errorHandler(log: Logger) {
   return async function handleErrors(ctx: AppContext, next: Next): Promise<void> {
@@ -29,9 +30,8 @@ export function errorHandler(log: Logger) {
 }
 
 function toScimError(err: unknown): ScimError | undefined {
-  if (err instanceof ScimError) return err;
-  const fromDatabase = scimErrorFromDatabase(err);
-  if (fromDatabase) return fromDatabase;
+  const known = scimErrorOf(err);
+  if (known) return known;
   const e = err as { status?: number; expose?: boolean; message?: string };
   // Koa's own errors (ctx.throw, body parsing) carry a client status and expose their message.
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {

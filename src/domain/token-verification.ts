@@ -1,24 +1,22 @@
 import crypto from 'node:crypto';
-import type { Knex } from 'knex';
-import type { TtlCache } from './ttl-cache.ts';
-import type { SigningKey } from './signing-key.ts';
-import { TokenRejected, verifyTokenSignature, type Principal, type TokenSettings } from './tokens.ts';
-import { organisationsStore } from '../store/organisations-store.ts';
-import { tokensStore } from '../store/tokens-store.ts';
-import { isSessionToken } from './session-tokens.ts';
-import { verifySession, type SessionSettings } from '../domain/sign-in.ts';
+import type { TtlCache } from '../auth/ttl-cache.ts';
+import type { SigningKey } from '../auth/signing-key.ts';
+import { TokenRejected, verifyTokenSignature, type TokenSettings } from '../auth/tokens.ts';
+import { isSessionToken } from '../auth/session-tokens.ts';
+import type { Principal } from '../model/principal.ts';
+import type { Repositories } from '../store/repositories.ts';
+import { verifySession, type SessionSettings } from './sign-in.ts';
 
 /**
  * Full verification of a bearer token. Session tokens (opaque, SPEC §6.2) are looked up in the
  * database; JWTs get the JWT checks, then what only the database knows — the
  * organisation exists and is active, and the jti is not revoked.
  */
-export function tokenVerifier(db: Knex, key: SigningKey, settings: TokenSettings, now: () => Date, sessions: SessionSettings, cache: TtlCache<Principal>) {
-  const organisations = organisationsStore(db);
-  const tokens = tokensStore(db);
+export function tokenVerifier(repos: Repositories, key: SigningKey, settings: TokenSettings, now: () => Date, sessions: SessionSettings, cache: TtlCache<Principal>) {
+  const { organisations, tokens } = repos.operator;
   return async function verify(token: string): Promise<Principal> {
     if (isSessionToken(token)) {
-      const principal = await verifySession(db, token, now(), sessions);
+      const principal = await verifySession(repos, token, now(), sessions);
       if (!principal) throw new TokenRejected('the session has ended; sign in again');
       return principal;
     }

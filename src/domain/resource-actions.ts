@@ -1,17 +1,15 @@
-import type { SchemaRegistry } from '../../scim/schema-registry.ts';
-import { canonicaliseResource, type CanonicalResource } from '../../scim/resource-input.ts';
-import { etagOf, renderUser } from '../../scim/render.ts';
-import { ScimError, refusal } from '../../scim/scim-error.ts';
-import { parsePatchRequest } from '../../scim/patch/parse.ts';
-import { applyPatch } from '../../scim/patch/apply.ts';
-import { planGroupPatch } from '../../scim/patch/group-members.ts';
-import { createUser, createUsers, deleteUser, modifyUser, replaceUser, type StoredUser } from '../../domain/users-service.ts';
-import { changeMembership } from '../../domain/groups-service.ts';
-import { mayChangeCatalogGroup } from '../../domain/policy.ts';
-import type { TenantRequest } from '../../domain/tenant-request.ts';
-import type { GroupRow } from '../../store/groups-store.ts';
-import type { AppContext, AppDeps } from '../context.ts';
-import { baseUrlOf, tenantRequest } from './tenant.ts';
+import type { SchemaRegistry } from '../scim/schema-registry.ts';
+import { canonicaliseResource, type CanonicalResource } from '../scim/resource-input.ts';
+import { etagOf, renderUser } from '../scim/render.ts';
+import { isClientFailure, type ClientFailure } from './failures.ts';
+import { parsePatchRequest } from '../scim/patch/parse.ts';
+import { applyPatch } from '../scim/patch/apply.ts';
+import { planGroupPatch } from '../scim/patch/group-members.ts';
+import type { GroupRow } from '../store/groups-store.ts';
+import { createUser, createUsers, deleteUser, modifyUser, replaceUser, type StoredUser } from './users-service.ts';
+import { changeMembership } from './groups-service.ts';
+import { mayChangeCatalogGroup, refused } from './policy.ts';
+import type { TenantRequest } from './tenant-request.ts';
 
 /**
  * The writes of /Users and /Groups without HTTP: the single-request routes and Bulk both call
@@ -27,11 +25,6 @@ export interface WriteContext {
   req: TenantRequest;
   baseUrl: string;
   ifMatch?: string;
-}
-
-/** The write context of one HTTP request: its tenant, base URL and If-Match. */
-export async function writeContextOf(ctx: AppContext, deps: AppDeps, registry: SchemaRegistry): Promise<WriteContext> {
-  return { registry, req: await tenantRequest(ctx, deps), baseUrl: baseUrlOf(ctx), ifMatch: ctx.get('If-Match') || undefined };
 }
 
 const userResult = (c: WriteContext, status: number, user: StoredUser): WriteResult => ({
@@ -55,22 +48,22 @@ export const userActions = {
     return userResult(c, 201, await createUser(c.req, canonicaliseResource(c.registry, 'User', body)));
   },
   /** Many POST /Users at once (Bulk): each body's outcome in order, a refused one as its error. */
-  async createMany(c: WriteContext, bodies: unknown[]): Promise<(WriteResult | ScimError)[]> {
+  async createMany(c: WriteContext, bodies: unknown[]): Promise<(WriteResult | ClientFailure)[]> {
     const resources = bodies.map((body) => {
       try {
         return canonicaliseResource(c.registry, 'User', body);
       } catch (err) {
-        if (err instanceof ScimError) return err;
+        if (isClientFailure(err)) return err;
         throw err;
       }
     });
-    const valid = resources.filter((r): r is CanonicalResource => !(r instanceof ScimError));
+    const valid = resources.filter((r): r is CanonicalResource => !isClientFailure(r));
     const created = await createUsers(c.req, valid);
     let next = 0;
     return resources.map((r) => {
-      if (r instanceof ScimError) return r;
+      if (isClientFailure(r)) return r;
       const outcome = created[next++];
-      return outcome instanceof ScimError ? outcome : userResult(c, 201, outcome);
+      return isClientFailure(outcome) ? outcome : userResult(c, 201, outcome);
     });
   },
   async replace(c: WriteContext, id: string, body: unknown) {
@@ -88,7 +81,7 @@ export const userActions = {
 
 export const groupActions = {
   async create(): Promise<WriteResult> {
-    throw refusal(mayChangeCatalogGroup())!;
+    throw refused(mayChangeCatalogGroup())!;
   },
   async replace(c: WriteContext, id: string, body: unknown) {
     const resource = canonicaliseResource(c.registry, 'Group', body);
@@ -101,7 +94,7 @@ export const groupActions = {
     return groupResult(c, await changeMembership(c.req, id, planGroupPatch(ops), c.ifMatch));
   },
   async delete(): Promise<WriteResult> {
-    throw refusal(mayChangeCatalogGroup())!;
+    throw refused(mayChangeCatalogGroup())!;
   },
 };
 

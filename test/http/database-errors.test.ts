@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isTransient, scimErrorFromDatabase } from '../../src/store/database-errors.ts';
+import { isTransient } from '../../src/store/database-errors.ts';
+import { scimErrorOf as scimErrorFromDatabase } from '../../src/http/outcome-errors.ts';
 
 describe('database errors a client can cause, as SCIM errors', () => {
   it('a unique violation is 409 uniqueness naming the attribute', () => {

@@ -1,0 +1,33 @@
+/** The roles a token carries (SPEC §6.1). */
+export const ROLES = ['admin', 'provisioner', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/**
+ * A signed-in person's session carries `admin` when the user is a member of the organisation's
+ * behorighetsadministrator group, else `user`, which reaches only /auth and /scim/v2/Me.
+ */
+export type PrincipalRole = Role | 'user';
+
+/** Who is calling, as established from a verified token. */
+export interface Principal {
+  role: PrincipalRole;
+  subject: string;
+  /** The organisation the token names; absent only for an operator token without one. */
+  orgId: string | undefined;
+  jti: string;
+  expiresAt: number;
+  /** Set when the bearer is a session token of a signed-in user (SPEC §6.2). */
+  session?: { id: string; userId: string; passwordChangeOnly: boolean };
+}
+
+/**
+ * SPEC §6.1: every token but an operator's names an organisation. The one statement of the rule,
+ * read when a token is issued and again when one is verified.
+ */
+export function needsOrganisation(role: Role): boolean {
+  return role !== 'operator';
+}
