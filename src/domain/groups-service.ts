@@ -40,9 +40,9 @@ export async function lockGroups(tx: TenantRequest, ids: string[]): Promise<void
 }
 
 /**
- * The users a change may make members, without repeats: a plan's `add` and `replaceWith` are each
- * free of repeats and never both set (GroupPatchPlan). The same array goes to every statement,
- * so its id list is written out once.
+ * The users a change may make members: a plan's `add` and `replaceWith` are never both set
+ * (GroupPatchPlan); either may repeat an id, which every statement reads as a set. The same array
+ * goes to every statement, so its id list is written out once.
  */
 function incomingMembers(delta: MembershipDelta): string[] {
   return delta.replaceWith ?? delta.add;

@@ -92,7 +92,7 @@ export const groupActions = {
   },
   async replace(c: WriteContext, id: string, body: unknown) {
     const resource = canonicaliseResource(c.registry, 'Group', body);
-    const members = [...new Set(((resource.members as { value?: unknown }[] | undefined) ?? []).map((m) => m.value).filter((v): v is string => typeof v === 'string'))];
+    const members = ((resource.members as { value?: unknown }[] | undefined) ?? []).map((m) => m.value).filter((v): v is string => typeof v === 'string');
     const displayName = typeof resource.displayName === 'string' ? resource.displayName : undefined;
     return groupResult(c, await changeMembership(c.req, id, { replaceWith: members, removeAll: false, add: [], remove: [], displayName }, c.ifMatch));
   },

@@ -10,7 +10,8 @@ import { isPlainObject } from './values.ts';
 
 /**
  * The final members are `replaceWith` when it is set; otherwise (removeAll ? none : the current
- * members) minus `remove` plus `add`. Invariants: `add` and `remove` never share an id, so the
+ * members) minus `remove` plus `add`. A list may repeat an id (it is read as a set). Invariants:
+ * `add` and `remove` never share an id, so the
  * order of inserting `add` and deleting `remove` does not matter; with `replaceWith` set, `add`
  * and `remove` are empty; with `removeAll`, `remove` is empty.
  */
@@ -106,6 +107,11 @@ class PlanState {
   }
 
   add(ids: string[]): void {
+    if (this.pristine()) {
+      this.only = { add: ids };
+      return;
+    }
+    this.settleOnly();
     for (const id of ids) {
       if (this.replaceWith) this.replaceWith.add(id);
       else {
@@ -116,6 +122,11 @@ class PlanState {
   }
 
   remove(ids: string[]): void {
+    if (this.pristine()) {
+      this.only = { remove: ids };
+      return;
+    }
+    this.settleOnly();
     for (const id of ids) {
       if (this.replaceWith) this.replaceWith.delete(id);
       else {
@@ -127,6 +138,7 @@ class PlanState {
   }
 
   replace(ids: string[]): void {
+    this.only = undefined;
     this.replaceWith = new Set(ids);
     this.adds.clear();
     this.removes.clear();
@@ -134,6 +146,7 @@ class PlanState {
   }
 
   removeAll(): void {
+    this.only = undefined;
     if (this.replaceWith) this.replaceWith.clear();
     else {
       this.all = true;
@@ -149,7 +162,28 @@ class PlanState {
     this.plan.displayName = op.value as string;
   }
 
+  /**
+   * The usual request is a single list of members to add or remove. It is kept as it came, not
+   * put in a set (which costs milliseconds at 10,000 values): repeats in it are harmless, as each
+   * statement reads the list as a set. A second operation settles it into the sets.
+   */
+  private only?: { add?: string[]; remove?: string[] };
+
+  private pristine(): boolean {
+    return !this.only && !this.replaceWith && !this.all && this.adds.size === 0 && this.removes.size === 0;
+  }
+
+  private settleOnly(): void {
+    const only = this.only;
+    if (!only) return;
+    this.only = undefined;
+    // From the pristine state: straight into the sets (add() and remove() would keep it as it is).
+    for (const id of only.add ?? []) this.adds.add(id);
+    for (const id of only.remove ?? []) this.removes.add(id);
+  }
+
   result(): GroupPatchPlan {
+    if (this.only) return { ...this.plan, add: this.only.add ?? [], remove: this.only.remove ?? [], removeAll: false };
     const plan: GroupPatchPlan = { ...this.plan, add: [...this.adds], remove: [...this.removes], removeAll: this.all };
     if (this.replaceWith) plan.replaceWith = [...this.replaceWith];
     return plan;
