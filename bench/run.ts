@@ -295,11 +295,13 @@ async function scaleMain(values: Record<string, string | boolean | undefined>, l
     keep: Boolean(values.keep),
     explain: !values['no-explain'],
     kinds: values.only?.toString().split(','),
+    dbPrefix: str('db') ?? 'idm_perf_scale',
     log,
   };
   const { rows, text } = await runScale(options);
   log('');
   log(text);
+  if (values.json) fs.writeFileSync(values.json as string, `${JSON.stringify({ mode: 'scale', options: { ...options, log: undefined }, rows, text }, null, 2)}\n`);
   const server = serverUrl();
   const pgInfo = await postgresInfo(server);
   const seconds = msSince(started) / 1000;
@@ -337,6 +339,7 @@ async function peerMain(values: Record<string, string | boolean | undefined>, lo
   const { rows, text } = await runPeer(options);
   log('');
   log(text);
+  if (values.json) fs.writeFileSync(values.json as string, `${JSON.stringify({ mode: 'peer', options: { ...options, log: undefined }, rows, text }, null, 2)}\n`);
   const seconds = msSince(started) / 1000;
   const section = markdownSection({
     title: `${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC — side by side with SCIMMY (issue 11 item 5)`,

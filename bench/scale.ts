@@ -44,6 +44,8 @@ export interface ScaleOptions {
   explain: boolean;
   /** Only these kinds (ids), all when undefined. */
   kinds?: string[];
+  /** Databases are named <prefix>_<size>. */
+  dbPrefix: string;
   log: (line: string) => void;
 }
 
@@ -195,7 +197,7 @@ export async function runScale(o: ScaleOptions): Promise<{ rows: Row[]; text: st
     // Every size's database and server first, so that each figure's repetitions can alternate
     // between the sizes: load from other work on the machine then falls on all of them alike.
     for (const size of o.sizes) {
-      const database = `idm_perf_scale_${size}`;
+      const database = `${o.dbPrefix}_${size}`;
       // One organisation of `size` users (its big group plus the spare users) and a second, small one.
       const manifest = await generate({ database, users: size + 100, orgs: 2, bigOrgUsers: size - SPARE_USERS, manifestPath: path.join(tmpDir, `${size}.json`), log: o.log });
       const db = openDb({ databaseUrl: manifest.databaseUrl, poolMax: 2 });

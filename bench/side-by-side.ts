@@ -134,7 +134,7 @@ export async function runPeer(o: PeerOptions): Promise<{ rows: Row[]; text: stri
       let cpu = 0;
       for (let c = 0; c < chunks; c++) {
         const amount = Math.min(chunk, o.users - c * chunk);
-        const r = await load(side, tmpDir, { connections: 16, durationSeconds: 3600, amount, headers: side.headers, postUsers: { path: '/scim/v2/Users', userNamePrefix: prefix(side, c) } });
+        const r = await load(side, tmpDir, { connections: Math.min(16, amount), durationSeconds: 3600, amount, headers: side.headers, postUsers: { path: '/scim/v2/Users', userNamePrefix: prefix(side, c) } });
         if (r.ok !== amount) throw new Error(`${side.name}: ${r.ok} of ${amount} POST /Users succeeded ${JSON.stringify(r.statusCodes)}`);
         ok += r.ok;
         seconds += r.durationSeconds;
