@@ -5,7 +5,7 @@ import { isClientFailure, type ClientFailure } from './failures.ts';
 import { parsePatchRequest } from '../scim/patch/parse.ts';
 import { applyPatch } from '../scim/patch/apply.ts';
 import { planGroupPatch } from '../scim/patch/group-members.ts';
-import type { GroupRow } from '../store/groups-store.ts';
+import type { Group } from '../model/group.ts';
 import { createUser, createUsers, deleteUser, modifyUser, replaceUser, type StoredUser } from './users-service.ts';
 import { changeMembership } from './groups-service.ts';
 import { mayChangeCatalogGroup, refused } from './policy.ts';
@@ -17,7 +17,7 @@ import type { TenantRequest } from './tenant-request.ts';
  */
 export type WriteResult =
   | { kind: 'user'; status: number; user: StoredUser; etag: string; location: string }
-  | { kind: 'group'; status: number; group: GroupRow; etag: string; location: string }
+  | { kind: 'group'; status: number; group: Group; etag: string; location: string }
   | { kind: 'deleted'; status: 204 };
 
 export interface WriteContext {
@@ -35,7 +35,7 @@ const userResult = (c: WriteContext, status: number, user: StoredUser): WriteRes
   location: `${c.baseUrl}/Users/${user.row.id}`,
 });
 
-const groupResult = (c: WriteContext, group: GroupRow): WriteResult => ({
+const groupResult = (c: WriteContext, group: Group): WriteResult => ({
   kind: 'group',
   status: 200,
   group,

@@ -58,12 +58,15 @@ export function createRepositories(db: Knex): Repositories {
 }
 
 function tenantRepositories(db: Knex, orgId: string) {
+  // The stores' query builders serve the listings inside store/ and leave it no further.
+  const { query: _users, ...users } = usersStore(db, orgId);
+  const { query: _groups, columns: _columns, ...groups } = groupsStore(db, orgId);
   return {
     orgId,
     /** The organisation itself, as stored now. */
     organisation: () => organisationsStore(db).find(orgId),
-    users: usersStore(db, orgId),
-    groups: groupsStore(db, orgId),
+    users,
+    groups,
     credentials: credentialsStore(db, orgId),
     sessions: sessionsStore(db, orgId),
     audit: tenantAudit(db, orgId),

@@ -3,7 +3,7 @@ import type { AppContext, AppDeps, AppState } from '../context.ts';
 import { readJson } from '../body.ts';
 import { sendScim } from '../respond.ts';
 import { baseUrlOf, tenantRequest, writeContextOf } from './tenant.ts';
-import { listResources } from './list-handler.ts';
+import { sendListing } from './list-handler.ts';
 import { userActions, userResource, type WriteContext, type WriteResult } from '../../domain/resource-actions.ts';
 import type { SchemaRegistry } from '../../scim/schema-registry.ts';
 import { parseProjection, project } from '../../scim/projection.ts';
@@ -28,7 +28,7 @@ export function usersRoutes(deps: AppDeps, registry: SchemaRegistry): Router<App
     sendScim(ctx, result.status, project(registry, 'User', userResource(c, result), projection), headers);
   };
 
-  router.get('/Users', async (ctx: AppContext) => listResources(ctx, deps, registry, 'User', ctx.query));
+  router.get('/Users', async (ctx: AppContext) => sendListing(ctx, deps, registry, 'User', ctx.query));
 
   router.get('/Users/:id', async (ctx: AppContext) => {
     const projection = parseProjection(registry, 'User', ctx.query.attributes, ctx.query.excludedAttributes);
