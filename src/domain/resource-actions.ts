@@ -1,4 +1,4 @@
-import type { SchemaRegistry } from '../scim/schema-registry.ts';
+import { schemaRegistry } from '../scim/schema-registry.ts';
 import { canonicaliseResource, type CanonicalResource } from '../scim/resource-input.ts';
 import { etagOf, renderUser } from '../scim/render.ts';
 import { isClientFailure, type ClientFailure } from './failures.ts';
@@ -21,7 +21,6 @@ export type WriteResult =
   | { kind: 'deleted'; status: 204 };
 
 export interface WriteContext {
-  registry: SchemaRegistry;
   req: TenantRequest;
   baseUrl: string;
   ifMatch?: string;
@@ -45,13 +44,13 @@ const groupResult = (c: WriteContext, group: Group): WriteResult => ({
 
 export const userActions = {
   async create(c: WriteContext, body: unknown) {
-    return userResult(c, 201, await createUser(c.req, canonicaliseResource(c.registry, 'User', body)));
+    return userResult(c, 201, await createUser(c.req, canonicaliseResource(schemaRegistry(), 'User', body)));
   },
   /** Many POST /Users at once (Bulk): each body's outcome in order, a refused one as its error. */
   async createMany(c: WriteContext, bodies: unknown[]): Promise<(WriteResult | ClientFailure)[]> {
     const resources = bodies.map((body) => {
       try {
-        return canonicaliseResource(c.registry, 'User', body);
+        return canonicaliseResource(schemaRegistry(), 'User', body);
       } catch (err) {
         if (isClientFailure(err)) return err;
         throw err;
@@ -67,7 +66,7 @@ export const userActions = {
     });
   },
   async replace(c: WriteContext, id: string, body: unknown) {
-    return userResult(c, 200, await replaceUser(c.req, id, canonicaliseResource(c.registry, 'User', body), c.ifMatch));
+    return userResult(c, 200, await replaceUser(c.req, id, canonicaliseResource(schemaRegistry(), 'User', body), c.ifMatch));
   },
   async patch(c: WriteContext, id: string, body: unknown) {
     const ops = parsePatchRequest('User', body, id);
@@ -84,7 +83,7 @@ export const groupActions = {
     throw refused(mayChangeCatalogGroup())!;
   },
   async replace(c: WriteContext, id: string, body: unknown) {
-    const resource = canonicaliseResource(c.registry, 'Group', body);
+    const resource = canonicaliseResource(schemaRegistry(), 'Group', body);
     const members = ((resource.members as { value?: unknown }[] | undefined) ?? []).map((m) => m.value).filter((v): v is string => typeof v === 'string');
     const displayName = typeof resource.displayName === 'string' ? resource.displayName : undefined;
     return groupResult(c, await changeMembership(c.req, id, { replaceWith: members, removeAll: false, add: [], remove: [], displayName }, c.ifMatch));

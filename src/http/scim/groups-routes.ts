@@ -6,7 +6,7 @@ import { readableFrom } from '../stream-json.ts';
 import { baseUrlOf, tenantRequest, writeContextOf } from './tenant.ts';
 import { sendListing } from './list-handler.ts';
 import { groupActions, type WriteContext, type WriteResult } from '../../domain/resource-actions.ts';
-import type { SchemaRegistry } from '../../scim/schema-registry.ts';
+import { schemaRegistry } from '../../scim/schema-registry.ts';
 import { parseProjection, type Projection } from '../../scim/projection.ts';
 import { etagOf } from '../../scim/render.ts';
 import { getGroup } from '../../domain/groups-service.ts';
@@ -15,16 +15,17 @@ import type { TenantRequest } from '../../domain/tenant-request.ts';
 import type { Group } from '../../model/group.ts';
 import { groupBody } from './group-body.ts';
 
-export function groupsRoutes(deps: AppDeps, registry: SchemaRegistry): Router<AppState> {
+export function groupsRoutes(deps: AppDeps): Router<AppState> {
+  const registry = schemaRegistry();
   const router = new Router<AppState>();
 
-  const writeContext = (ctx: AppContext) => writeContextOf(ctx, deps, registry);
+  const writeContext = (ctx: AppContext) => writeContextOf(ctx, deps);
 
   const sendGroup = (ctx: AppContext, req: TenantRequest, row: Group, projection: Projection) => {
     ctx.status = 200;
     ctx.set('ETag', etagOf(row.version));
     ctx.type = SCIM_CONTENT_TYPE;
-    ctx.body = readableFrom(groupBody(registry, req, row, baseUrlOf(ctx), projection));
+    ctx.body = readableFrom(groupBody(req, row, baseUrlOf(ctx), projection));
   };
 
   const respond = (ctx: AppContext, c: WriteContext, result: WriteResult, alwaysBody: boolean) => {
@@ -40,7 +41,7 @@ export function groupsRoutes(deps: AppDeps, registry: SchemaRegistry): Router<Ap
     sendGroup(ctx, c.req, result.group, parseProjection(registry, 'Group', ctx.query.attributes, ctx.query.excludedAttributes));
   };
 
-  router.get('/Groups', async (ctx: AppContext) => sendListing(ctx, deps, registry, 'Group', ctx.query));
+  router.get('/Groups', async (ctx: AppContext) => sendListing(ctx, deps, 'Group', ctx.query));
 
   router.get('/Groups/:id', async (ctx: AppContext) => {
     const projection = parseProjection(registry, 'Group', ctx.query.attributes, ctx.query.excludedAttributes);

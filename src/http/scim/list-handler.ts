@@ -3,7 +3,7 @@ import { SCIM_CONTENT_TYPE } from '../respond.ts';
 import { readableFrom } from '../stream-json.ts';
 import { baseUrlOf, tenantRequest } from './tenant.ts';
 import { groupBody } from './group-body.ts';
-import { LIST_RESPONSE, type SchemaRegistry } from '../../scim/schema-registry.ts';
+import { LIST_RESPONSE, schemaRegistry, type SchemaRegistry } from '../../scim/schema-registry.ts';
 import type { ResourceTypeName } from '../../scim/schema-types.ts';
 import { parseListParams } from '../../scim/list-params.ts';
 import { parseProjection, project, type Projection } from '../../scim/projection.ts';
@@ -24,7 +24,8 @@ interface PaginationConfig {
  * GET /Users, GET /Groups and the /.search variants (RFC 7644 §3.4.2, §3.4.3): one ListResponse,
  * written as a stream so that groups' members never sit in memory all at once.
  */
-export async function sendListing(ctx: AppContext, deps: AppDeps, registry: SchemaRegistry, type: ResourceTypeName, source: Record<string, unknown>): Promise<void> {
+export async function sendListing(ctx: AppContext, deps: AppDeps, type: ResourceTypeName, source: Record<string, unknown>): Promise<void> {
+  const registry = schemaRegistry();
   const pagination = registry.serviceProviderConfig.pagination as PaginationConfig;
   const params = parseListParams(source, pagination);
   const projection = parseProjection(registry, type, params.attributes, params.excludedAttributes);
@@ -49,7 +50,8 @@ export async function sendListing(ctx: AppContext, deps: AppDeps, registry: Sche
  * POST /.search on the server root (RFC 7644 §3.4.3): Users, then Groups, paged by index over
  * both. A filter naming an attribute one resource type lacks matches nothing of that type.
  */
-export async function searchRoot(ctx: AppContext, deps: AppDeps, registry: SchemaRegistry, source: Record<string, unknown>): Promise<void> {
+export async function searchRoot(ctx: AppContext, deps: AppDeps, source: Record<string, unknown>): Promise<void> {
+  const registry = schemaRegistry();
   const pagination = registry.serviceProviderConfig.pagination as PaginationConfig;
   const params = parseListParams(source, pagination);
   if (params.cursor !== undefined) throw badRequest('cursor paging is offered on /Users and /Groups, not on the server root', 'invalidValue');
@@ -126,7 +128,7 @@ async function resourcesOf(
     let first = !continues;
     for (const row of rows as Group[]) {
       if (!first) yield ',';
-      yield* groupBody(registry, req, row, baseUrl, projection);
+      yield* groupBody(req, row, baseUrl, projection);
       first = false;
     }
   })();
