@@ -1,8 +1,6 @@
 import crypto from 'node:crypto';
 import type { User } from '../model/user.ts';
-import type { TerminationStatus } from '../store/terminations-store.ts';
-
-export { TERMINATION_STATUSES, type TerminationStatus } from '../store/terminations-store.ts';
+import type { TerminationStatus } from '../model/termination.ts';
 import { audit, storesFor, type TenantRequest } from './tenant-request.ts';
 
 /**
