@@ -28,7 +28,6 @@ import { authRoutes } from './http/auth-routes.ts';
 import type { SessionSettings } from './domain/sign-in.ts';
 import { tokenVerifier } from './domain/token-verification.ts';
 import { createRepositories, type Db } from './store/repositories.ts';
-import { schemaRegistry } from './scim/schema-registry.ts';
 import type { TokenSettings } from './auth/tokens.ts';
 import { ScimError } from './scim/scim-error.ts';
 import { sendScim } from './http/respond.ts';
@@ -52,7 +51,6 @@ export function buildApp(given: AppInput): Koa<AppState> {
 
   const requireToken = authenticate(verify);
   const throttle = rateLimit(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst, deps.now);
-  const registry = schemaRegistry();
   const routers = [
     healthRoutes(deps),
     authRoutes(deps, sessions, requireToken),
@@ -66,13 +64,13 @@ export function buildApp(given: AppInput): Koa<AppState> {
       importRoutes(deps),
       adminAuditRoutes(deps)),
     withPrefix('/api/v1', [requireToken, requireRole('admin', 'operator')], apiRoutes(deps), oneTimePasswordRoutes(deps)),
-    withPrefix('/scim/v2', [requireToken, requireRole('admin', 'user', 'provisioner', 'operator')], meRoutes(deps, registry)),
+    withPrefix('/scim/v2', [requireToken, requireRole('admin', 'user', 'provisioner', 'operator')], meRoutes(deps)),
     withPrefix('/scim/v2', [requireToken, requireRole('admin', 'provisioner', 'operator'), throttle],
-      discoveryRoutes(registry),
-      usersRoutes(deps, registry),
-      groupsRoutes(deps, registry),
-      searchRoutes(deps, registry),
-      bulkRoutes(deps, registry, deps.log)),
+      discoveryRoutes(),
+      usersRoutes(deps),
+      groupsRoutes(deps),
+      searchRoutes(deps),
+      bulkRoutes(deps, deps.log)),
   ];
 
   app.use(requestId);

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Conflict, invalid, notFound } from '../model/outcomes.ts';
 import { type AdminRow, type DeclarationRow, type SignerTitle } from '../store/admin-declarations-store.ts';
-import type { GroupRow } from '../store/groups-store.ts';
+import type { Group } from '../model/group.ts';
 import type { OrganisationType } from './organisations.ts';
 import { ADMIN_SERVICE } from '../model/catalog.ts';
 import { changeMembership } from './groups-service.ts';
@@ -70,7 +70,7 @@ export function swedishDate(now: Date): string {
   return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
 
-async function adminGroup(req: TenantRequest): Promise<GroupRow> {
+async function adminGroup(req: TenantRequest): Promise<Group> {
   const group = await storesFor(req).groups.byServiceCode(ADMIN_SERVICE);
   // Every organisation gets the group at creation (SPEC §3.2); its absence is a broken catalog.
   if (!group) throw new Error(`organisation ${req.org.id} has no ${ADMIN_SERVICE} group`);
@@ -88,7 +88,7 @@ export async function grantAdmin(req: TenantRequest, input: DeclarationInput): P
     await groups.lock(group.id);
     const user = await users.find(input.userId);
     if (!user) throw notFound(`no User ${input.userId} in organisation ${tx.org.id}`);
-    if (await groups.isMember(group.id, user.id)) throw new Conflict(`User ${user.id} (${user.user_name}) is already an administrator`, 'uniqueness');
+    if (await groups.isMember(group.id, user.id)) throw new Conflict(`User ${user.id} (${user.userName}) is already an administrator`, 'uniqueness');
 
     const declaration = await storesFor(tx).declarations.insert({ ...input, id: crypto.randomUUID(), grantedBy: tx.principal.subject }, tx.now);
     await changeMembership(tx, group.id, { add: [user.id], remove: [], removeAll: false }, undefined, viaAdminApi);
@@ -104,7 +104,7 @@ export async function grantAdmin(req: TenantRequest, input: DeclarationInput): P
         signedAt: { after: declaration.signed_at },
       },
     });
-    return { user_id: user.id, user_name: user.user_name, declaration };
+    return { user_id: user.id, user_name: user.userName, declaration };
   });
 }
 

@@ -1,4 +1,3 @@
-import type { SchemaRegistry } from '../scim/schema-registry.ts';
 import { referencesOf, resolvePath, resolveReferences, type BulkOperation, type BulkRequest } from '../scim/bulk.ts';
 import type { ScimError } from '../scim/scim-error.ts';
 import { Conflict, NotAllowed, invalid, notFound } from '../model/outcomes.ts';
@@ -22,7 +21,6 @@ export interface BulkOperationResult {
 }
 
 export interface BulkOptions {
-  registry: SchemaRegistry;
   /** The SCIM base URL of `location` values. */
   baseUrl: string;
   /** The clock each operation reads when it starts. */
@@ -83,7 +81,7 @@ export async function runBulk(req: TenantRequest, request: BulkRequest, options:
     return outcome;
   };
   const writeContext = (repos: Repositories, op?: BulkOperation): WriteContext =>
-    ({ registry: options.registry, req: { ...req, repos, now: options.now() }, baseUrl: options.baseUrl, ifMatch: op?.version });
+    ({ req: { ...req, repos, now: options.now() }, baseUrl: options.baseUrl, ifMatch: op?.version });
 
   const order: number[] = [];
   // Not retried as a whole: the results of operations already run are kept above; each

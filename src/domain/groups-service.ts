@@ -1,6 +1,6 @@
 import { invalid, notFound } from '../model/outcomes.ts';
 import { etagOf } from '../scim/render.ts';
-import type { GroupRow } from '../store/groups-store.ts';
+import type { Group } from '../model/group.ts';
 import { mayChangeCatalogGroup, mayChangeMembership, refused } from './policy.ts';
 import { checkIfMatch } from './versioning.ts';
 import { audit, inTransaction, storesFor, type TenantRequest } from './tenant-request.ts';
@@ -24,10 +24,15 @@ export interface MembershipDelta {
 /** Audit entries list at most this many member ids; the counts are always complete. */
 const AUDIT_ID_LIMIT = 1000;
 
-export async function getGroup(req: TenantRequest, id: string): Promise<GroupRow> {
+export async function getGroup(req: TenantRequest, id: string): Promise<Group> {
   const row = await storesFor(req).groups.find(id);
   if (!row) throw notFound(`no Group ${id}`);
   return row;
+}
+
+/** The member ids of a group, a page at a time, so a 100,000-member group streams with constant memory. */
+export function groupMemberIds(req: TenantRequest, groupId: string): AsyncGenerator<string[]> {
+  return storesFor(req).groups.memberIds(groupId);
 }
 
 /**
@@ -60,7 +65,7 @@ async function passwordsForGrants(req: TenantRequest, id: string, delta: Members
   const incoming = incomingMembers(delta);
   if (incoming.length === 0) return new Map();
   const group = await storesFor(req).groups.find(id);
-  if (!group || !mayChangeMembership(req.principal, { grantedBy: group.granted_by, displayName: group.display_name }, req.org, options.viaAdminApi).allowed) return new Map();
+  if (!group || !mayChangeMembership(req.principal, { grantedBy: group.grantedBy, displayName: group.displayName }, req.org, options.viaAdminApi).allowed) return new Map();
   return prepareFirstGrants(req, incoming);
 }
 
@@ -69,7 +74,7 @@ export interface MembershipOptions {
   viaAdminApi?: boolean;
 }
 
-export async function changeMembership(req: TenantRequest, id: string, delta: MembershipDelta, ifMatch?: string, options: MembershipOptions = {}): Promise<GroupRow> {
+export async function changeMembership(req: TenantRequest, id: string, delta: MembershipDelta, ifMatch?: string, options: MembershipOptions = {}): Promise<Group> {
   const prepared = await passwordsForGrants(req, id, delta, options);
   return inTransaction(req, async (tx) => {
     const { groups, users } = storesFor(tx);
@@ -77,9 +82,9 @@ export async function changeMembership(req: TenantRequest, id: string, delta: Me
     if (!group) throw notFound(`no Group ${id}`);
     checkIfMatch(ifMatch, etagOf(group.version));
     // SPEC §4: the catalog owns group names; a rename is refused like creating or deleting a group.
-    if (delta.displayName !== undefined && delta.displayName !== group.display_name) throw refused(mayChangeCatalogGroup())!;
+    if (delta.displayName !== undefined && delta.displayName !== group.displayName) throw refused(mayChangeCatalogGroup())!;
     if (!touchesMembers(delta)) return group;
-    const refusal = refused(mayChangeMembership(tx.principal, { grantedBy: group.granted_by, displayName: group.display_name }, tx.org, options.viaAdminApi));
+    const refusal = refused(mayChangeMembership(tx.principal, { grantedBy: group.grantedBy, displayName: group.displayName }, tx.org, options.viaAdminApi));
     if (refusal) throw refusal;
 
     const incoming = incomingMembers(delta);

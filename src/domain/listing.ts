@@ -2,7 +2,9 @@ import { parseFilter, parseSortBy, type FilterNode } from '../scim/filter.ts';
 import type { ListParams } from '../scim/list-params.ts';
 import { decodeCursor, encodeCursor, queryFingerprint } from '../scim/cursor.ts';
 import type { ResourceTypeName } from '../scim/schema-types.ts';
-import type { ListedRow, ListedUser, Paging } from '../store/resource-listing.ts';
+import type { ListedItem, ListedUser, Paging } from '../store/resource-listing.ts';
+
+export type { ListedItem, ListedUser } from '../store/resource-listing.ts';
 import { storesFor, type TenantRequest } from './tenant-request.ts';
 
 export interface Listing<Row> {
@@ -21,7 +23,7 @@ function selectsOne(filter: FilterNode | undefined): boolean {
 
 async function attachMemberships(req: TenantRequest, rows: ListedUser[]): Promise<void> {
   const byUser = new Map<string, NonNullable<ListedUser['memberships']>>(rows.map((r) => [r.id, []]));
-  for (const m of await storesFor(req).groups.membershipsOf([...byUser.keys()])) byUser.get(m.user_id)!.push(m);
+  for (const m of await storesFor(req).groups.membershipsOf([...byUser.keys()])) byUser.get(m.userId)!.push(m);
   for (const row of rows) row.memberships = byUser.get(row.id);
 }
 
@@ -30,7 +32,7 @@ async function attachMemberships(req: TenantRequest, rows: ListedUser[]): Promis
  * (RFC 7644 §3.4.2, RFC 9865). The filter and sortBy are parsed against the registry before any
  * SQL is built.
  */
-export async function listResources(req: TenantRequest, type: ResourceTypeName, params: ListParams, cursorTimeoutSeconds: number): Promise<Listing<ListedRow>> {
+export async function listResources(req: TenantRequest, type: ResourceTypeName, params: ListParams, cursorTimeoutSeconds: number): Promise<Listing<ListedItem>> {
   const filter = params.filter !== undefined ? parseFilter(type, params.filter) : undefined;
   const sortBy = params.sortBy !== undefined ? parseSortBy(type, params.sortBy) : undefined;
   const { listing } = storesFor(req);
@@ -46,11 +48,11 @@ export async function listResources(req: TenantRequest, type: ResourceTypeName, 
     : { kind: 'index', startIndex: params.startIndex, count: params.count };
 
   const page = await listing.page(type, { filter, sortBy, sortOrder: params.sortOrder, paging, single });
-  if (type === 'User' && !single) await attachMemberships(req, page.rows as ListedUser[]);
-  const result: Listing<ListedRow> = { rows: page.rows, total: page.total, startIndex: paging.kind === 'index' ? paging.startIndex : 1 };
+  if (type === 'User' && !single) await attachMemberships(req, page.items as ListedUser[]);
+  const result: Listing<ListedItem> = { rows: page.items, total: page.total, startIndex: paging.kind === 'index' ? paging.startIndex : 1 };
   if (paging.kind === 'cursor' && page.more) {
-    const last = page.rows[page.rows.length - 1];
-    result.nextCursor = encodeCursor({ value: last.__sort as string | null, id: last.id }, fingerprint, req.now);
+    const last = page.items[page.items.length - 1];
+    result.nextCursor = encodeCursor({ value: page.lastSort, id: last.id }, fingerprint, req.now);
   }
   return result;
 }

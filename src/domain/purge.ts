@@ -1,5 +1,5 @@
 import { invalid } from '../model/outcomes.ts';
-import type { UngroupedRow } from '../store/users-store.ts';
+import type { UngroupedUser } from '../store/users-store.ts';
 import type { Repositories } from '../store/repositories.ts';
 import { canonicalOf } from './users-service.ts';
 import { diffResources } from './diff.ts';
@@ -73,26 +73,26 @@ export async function* purgeUsers(repos: Repositories, options: PurgeOptions, ac
   }
 }
 
-async function deleteBatch(tx: TenantRequest, candidates: UngroupedRow[], cutoff: Date): Promise<UngroupedRow[]> {
+async function deleteBatch(tx: TenantRequest, candidates: UngroupedUser[], cutoff: Date): Promise<UngroupedUser[]> {
   const deleted = await storesFor(tx).users.deleteUngrouped(candidates.map((c) => c.id), cutoff);
   for (const row of deleted) {
     await audit(tx, {
       action: 'user.purge',
       resourceType: 'User',
       resourceId: row.id,
-      changes: { ...diffResources(canonicalOf(row), {}), ungroupedSince: { before: new Date(row.ungrouped_since).toISOString() } },
+      changes: { ...diffResources(canonicalOf(row), {}), ungroupedSince: { before: new Date(row.ungroupedSince).toISOString() } },
     });
     await completeForPurgedUser(tx, row.id);
   }
   return deleted;
 }
 
-function purgedUser(row: UngroupedRow, deleted: boolean): PurgedUser {
+function purgedUser(row: UngroupedUser, deleted: boolean): PurgedUser {
   return {
-    organisationId: row.org_id,
+    organisationId: row.orgId,
     userId: row.id,
-    userName: row.user_name,
-    ungroupedSince: new Date(row.ungrouped_since).toISOString(),
+    userName: row.userName,
+    ungroupedSince: new Date(row.ungroupedSince).toISOString(),
     deleted,
   };
 }

@@ -1,11 +1,11 @@
-import type { SchemaRegistry } from '../scim/schema-registry.ts';
+import { schemaRegistry } from '../scim/schema-registry.ts';
 import { canonicaliseResource, type CanonicalResource } from '../scim/resource-input.ts';
 import { etagOf, renderUser } from '../scim/render.ts';
 import { isClientFailure, type ClientFailure } from './failures.ts';
 import { parsePatchRequest } from '../scim/patch/parse.ts';
 import { applyPatch } from '../scim/patch/apply.ts';
 import { planGroupPatch } from '../scim/patch/group-members.ts';
-import type { GroupRow } from '../store/groups-store.ts';
+import type { Group } from '../model/group.ts';
 import { createUser, createUsers, deleteUser, modifyUser, replaceUser, type StoredUser } from './users-service.ts';
 import { changeMembership } from './groups-service.ts';
 import { mayChangeCatalogGroup, refused } from './policy.ts';
@@ -17,11 +17,10 @@ import type { TenantRequest } from './tenant-request.ts';
  */
 export type WriteResult =
   | { kind: 'user'; status: number; user: StoredUser; etag: string; location: string }
-  | { kind: 'group'; status: number; group: GroupRow; etag: string; location: string }
+  | { kind: 'group'; status: number; group: Group; etag: string; location: string }
   | { kind: 'deleted'; status: 204 };
 
 export interface WriteContext {
-  registry: SchemaRegistry;
   req: TenantRequest;
   baseUrl: string;
   ifMatch?: string;
@@ -35,7 +34,7 @@ const userResult = (c: WriteContext, status: number, user: StoredUser): WriteRes
   location: `${c.baseUrl}/Users/${user.row.id}`,
 });
 
-const groupResult = (c: WriteContext, group: GroupRow): WriteResult => ({
+const groupResult = (c: WriteContext, group: Group): WriteResult => ({
   kind: 'group',
   status: 200,
   group,
@@ -45,13 +44,13 @@ const groupResult = (c: WriteContext, group: GroupRow): WriteResult => ({
 
 export const userActions = {
   async create(c: WriteContext, body: unknown) {
-    return userResult(c, 201, await createUser(c.req, canonicaliseResource(c.registry, 'User', body)));
+    return userResult(c, 201, await createUser(c.req, canonicaliseResource(schemaRegistry(), 'User', body)));
   },
   /** Many POST /Users at once (Bulk): each body's outcome in order, a refused one as its error. */
   async createMany(c: WriteContext, bodies: unknown[]): Promise<(WriteResult | ClientFailure)[]> {
     const resources = bodies.map((body) => {
       try {
-        return canonicaliseResource(c.registry, 'User', body);
+        return canonicaliseResource(schemaRegistry(), 'User', body);
       } catch (err) {
         if (isClientFailure(err)) return err;
         throw err;
@@ -67,7 +66,7 @@ export const userActions = {
     });
   },
   async replace(c: WriteContext, id: string, body: unknown) {
-    return userResult(c, 200, await replaceUser(c.req, id, canonicaliseResource(c.registry, 'User', body), c.ifMatch));
+    return userResult(c, 200, await replaceUser(c.req, id, canonicaliseResource(schemaRegistry(), 'User', body), c.ifMatch));
   },
   async patch(c: WriteContext, id: string, body: unknown) {
     const ops = parsePatchRequest('User', body, id);
@@ -84,7 +83,7 @@ export const groupActions = {
     throw refused(mayChangeCatalogGroup())!;
   },
   async replace(c: WriteContext, id: string, body: unknown) {
-    const resource = canonicaliseResource(c.registry, 'Group', body);
+    const resource = canonicaliseResource(schemaRegistry(), 'Group', body);
     const members = ((resource.members as { value?: unknown }[] | undefined) ?? []).map((m) => m.value).filter((v): v is string => typeof v === 'string');
     const displayName = typeof resource.displayName === 'string' ? resource.displayName : undefined;
     return groupResult(c, await changeMembership(c.req, id, { replaceWith: members, removeAll: false, add: [], remove: [], displayName }, c.ifMatch));

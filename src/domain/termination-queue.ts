@@ -1,6 +1,7 @@
 import { Conflict, notFound } from '../model/outcomes.ts';
 import type { Repositories } from '../store/repositories.ts';
-import type { TerminationRow, TerminationStatus } from '../store/terminations-store.ts';
+import type { TerminationRow } from '../store/terminations-store.ts';
+import type { TerminationStatus } from '../model/termination.ts';
 import { deleteUser } from './users-service.ts';
 import { auditTermination } from './terminations.ts';
 import { storesFor, type Acting, type TenantRequest } from './tenant-request.ts';

@@ -1,8 +1,6 @@
 import crypto from 'node:crypto';
-import type { UserRow } from '../store/users-store.ts';
-import type { TerminationStatus } from '../store/terminations-store.ts';
-
-export { TERMINATION_STATUSES, type TerminationStatus } from '../store/terminations-store.ts';
+import type { User } from '../model/user.ts';
+import type { TerminationStatus } from '../model/termination.ts';
 import { audit, storesFor, type TenantRequest } from './tenant-request.ts';
 
 /**
@@ -18,13 +16,13 @@ import { audit, storesFor, type TenantRequest } from './tenant-request.ts';
  * addressed to the operators by an operator would only be noise in their queue. A user created
  * inactive opens none either: nothing was ended, the user never was active.
  */
-export async function followActiveChange(tx: TenantRequest, before: UserRow | undefined, after: UserRow): Promise<void> {
+export async function followActiveChange(tx: TenantRequest, before: User | undefined, after: User): Promise<void> {
   if (!before || before.active === after.active) return;
   const store = storesFor(tx).terminations;
   if (!after.active) {
     if (tx.principal.role === 'operator') return;
     const id = crypto.randomUUID();
-    const opened = await store.open(id, { id: after.id, userName: after.user_name }, tx.principal, tx.now);
+    const opened = await store.open(id, { id: after.id, userName: after.userName }, tx.principal, tx.now);
     if (opened) await auditTermination(tx, id, 'termination.open', after.id, undefined, 'open');
     return;
   }

@@ -47,9 +47,9 @@ export async function* userExportRecords(req: TenantRequest): AsyncGenerator<Exp
   for await (const page of exportPages()) {
     const services = new Map<string, string[]>();
     for (const m of await groups.membershipsOf(page.map((u) => u.id))) {
-      const names = services.get(m.user_id);
-      if (names) names.push(m.display_name);
-      else services.set(m.user_id, [m.display_name]);
+      const names = services.get(m.userId);
+      if (names) names.push(m.displayName);
+      else services.set(m.userId, [m.displayName]);
     }
     for (const user of page) yield exportRecord(user, services.get(user.id) ?? []);
   }

@@ -4,8 +4,8 @@ import type { DescribeFailure } from './failures.ts';
 import { isTransient } from '../store/repositories.ts';
 import { canonicaliseResource, isObject, type CanonicalResource } from '../scim/resource-input.ts';
 import { CORE_USER, schemaRegistry } from '../scim/schema-registry.ts';
-import type { GroupRow } from '../store/groups-store.ts';
-import type { UserRow } from '../store/users-store.ts';
+import type { Group } from '../model/group.ts';
+import type { User } from '../model/user.ts';
 import { canonicalOf, createUser, modifyUser } from './users-service.ts';
 import { changeMembership } from './groups-service.ts';
 import { preferredEmail } from './emails.ts';
@@ -104,9 +104,9 @@ interface Plan {
   lowerName: string;
   /** The row as a canonical partial User: only the attributes its cells set. */
   values: CanonicalResource;
-  services: GroupRow[];
-  current?: UserRow;
-  grants: GroupRow[];
+  services: Group[];
+  current?: User;
+  grants: Group[];
 }
 
 /**
@@ -165,8 +165,8 @@ export async function importUsers(req: TenantRequest, request: ImportRequest, op
   const users = new Map((await store.users([...ours.values()])).map((u) => [u.id, u]));
   const memberOf = new Map<string, Set<string>>();
   for (const m of await storesFor(req).groups.membershipsOf([...users.keys()])) {
-    if (!memberOf.has(m.user_id)) memberOf.set(m.user_id, new Set());
-    memberOf.get(m.user_id)!.add(m.group_id);
+    if (!memberOf.has(m.userId)) memberOf.set(m.userId, new Set());
+    memberOf.get(m.userId)!.add(m.groupId);
   }
 
   // In the order of the file, which matters when rows touch the same values (an externalId):
@@ -240,7 +240,7 @@ async function writeTogether(req: TenantRequest, plans: Plan[], clock: () => Dat
 }
 
 /** The row's values checked as SCIM checks a POST body, and its services found among the organisation's groups. */
-function planRow(row: ImportRow, index: number, catalog: GroupRow[]): Plan {
+function planRow(row: ImportRow, index: number, catalog: Group[]): Plan {
   const userName = row.userName?.trim() ?? '';
   if (userName === '') throw invalid('userName is required', 'invalidValue');
   for (const cell of CELLS) {
@@ -259,13 +259,13 @@ function planRow(row: ImportRow, index: number, catalog: GroupRow[]): Plan {
     body.active = active === 'true';
   }
   const values = canonicaliseResource(schemaRegistry(), 'User', body);
-  const services: GroupRow[] = [];
+  const services: Group[] = [];
   for (const wanted of row.services ?? []) {
     const key = wanted.trim().toLowerCase();
     if (key === '') continue;
-    const group = catalog.find((g) => g.service_code === key || g.display_name.toLowerCase() === key);
+    const group = catalog.find((g) => g.serviceCode === key || g.displayName.toLowerCase() === key);
     if (!group) {
-      const offered = catalog.map((g) => g.service_code).join(', ');
+      const offered = catalog.map((g) => g.serviceCode).join(', ');
       throw invalid(`service "${wanted}" is not offered to this organisation (its services: ${offered})`, 'invalidValue');
     }
     if (!services.includes(group)) services.push(group);
@@ -303,7 +303,7 @@ function withWorkEmail(emails: unknown, email: string): unknown[] {
   return [{ value: email, type: 'work' }, ...list];
 }
 
-function changes(current: UserRow, values: CanonicalResource): boolean {
+function changes(current: User, values: CanonicalResource): boolean {
   const before = canonicalOf(current);
   return !isDeepStrictEqual(before, mergeRow(before, values));
 }

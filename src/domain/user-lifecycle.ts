@@ -1,5 +1,5 @@
-import type { UserRow } from '../store/users-store.ts';
-import type { GroupRow } from '../store/groups-store.ts';
+import type { User } from '../model/user.ts';
+import type { Group } from '../model/group.ts';
 import { storesFor, type TenantRequest } from './tenant-request.ts';
 import { followActiveChange } from './terminations.ts';
 import { issueOnFirstGrant, type PreparedPasswords } from './credentials.ts';
@@ -11,7 +11,7 @@ import { issueOnFirstGrant, type PreparedPasswords } from './credentials.ts';
  * operator API share it.
  */
 export const userLifecycle = {
-  async afterWrite(tx: TenantRequest, before: UserRow | undefined, after: UserRow, written: { passwordSet: boolean } = { passwordSet: false }): Promise<void> {
+  async afterWrite(tx: TenantRequest, before: User | undefined, after: User, written: { passwordSet: boolean } = { passwordSet: false }): Promise<void> {
     await followActiveChange(tx, before, after);
     // SPEC §6.2: a new password or a deactivation ends every session; they are ended, not
     // suspended, so reactivating the user brings none back.
@@ -20,7 +20,7 @@ export const userLifecycle = {
   },
 
   /** SPEC §3.4: a user's first grant of any group issues credentials, in the same transaction. */
-  async afterMembershipChange(tx: TenantRequest, _group: GroupRow, added: string[], _removed: string[], prepared?: PreparedPasswords): Promise<void> {
+  async afterMembershipChange(tx: TenantRequest, _group: Group, added: string[], _removed: string[], prepared?: PreparedPasswords): Promise<void> {
     await issueOnFirstGrant(tx, added, prepared);
   },
 };

@@ -3,8 +3,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { isObject, type CanonicalResource } from '../scim/resource-input.ts';
 import { Conflict, invalid, notFound } from '../model/outcomes.ts';
 import { isClientFailure, type ClientFailure } from './failures.ts';
-import { etagOf, type Membership } from '../scim/render.ts';
-import type { NewUser, UserRow, UserWrite } from '../store/users-store.ts';
+import { etagOf } from '../scim/render.ts';
+import type { NewUser, UserWrite } from '../store/users-store.ts';
+import type { Membership, User } from '../model/user.ts';
 import { mayDeleteUser, mayWritePassword, refused } from './policy.ts';
 import { hashPassword } from './password-hash.ts';
 import { ADMIN_SERVICE } from '../model/catalog.ts';
@@ -17,23 +18,23 @@ import { resourceValidator } from '../scim/validation.ts';
 import { ENTERPRISE_USER, schemaRegistry } from '../scim/schema-registry.ts';
 
 export interface StoredUser {
-  row: UserRow;
+  row: User;
   memberships: Membership[];
 }
 
 export const MAX_USERNAME_LENGTH = 256;
 
 /** The resource as a client wrote it, rebuilt from the row (no derived values, no meta). */
-export function canonicalOf(row: UserRow): CanonicalResource {
-  const resource: CanonicalResource = { userName: row.user_name };
-  if (row.external_id !== null) resource.externalId = row.external_id;
+export function canonicalOf(row: User): CanonicalResource {
+  const resource: CanonicalResource = { userName: row.userName };
+  if (row.externalId !== null) resource.externalId = row.externalId;
   Object.assign(resource, row.data);
   resource.active = row.active;
   return resource;
 }
 
 /** Splits a canonical User into the stored columns and the password, which is hashed apart. */
-function toWrite(resource: CanonicalResource, current?: UserRow): { write: UserWrite; password?: string } {
+function toWrite(resource: CanonicalResource, current?: User): { write: UserWrite; password?: string } {
   resourceValidator(schemaRegistry()).check('User', resource);
   const { userName, externalId, active, password, groups: _groups, ...data } = resource;
   if (typeof userName !== 'string' || userName.trim() === '') throw invalid('userName is required', 'invalidValue');
@@ -71,7 +72,7 @@ async function unknownManagers(req: TenantRequest, managers: (string | undefined
   return managers.map((m) => (m === undefined || known.has(m.toLowerCase()) ? undefined : invalid(`manager.value "${m}" is not a User of this organisation`, 'invalidValue')));
 }
 
-async function withMemberships(req: TenantRequest, row: UserRow): Promise<StoredUser> {
+async function withMemberships(req: TenantRequest, row: User): Promise<StoredUser> {
   return { row, memberships: await storesFor(req).groups.membershipsOf([row.id]) };
 }
 
@@ -139,8 +140,8 @@ export async function createUsers(req: TenantRequest, resources: CanonicalResour
     const { index, user } = accepted[i];
     // Nothing follows from a creation itself (userLifecycle acts on changes to an existing user
     // and on grants), which is what lets this be one statement outside a transaction.
-    if ('row' in outcome) {
-      outcomes[index] = { row: outcome.row, memberships: [] };
+    if ('user' in outcome) {
+      outcomes[index] = { row: outcome.user, memberships: [] };
     } else {
       outcomes[index] = outcome.taken === 'userName'
         ? new Conflict(`userName "${user.write.userName}" is already taken`, 'uniqueness')
@@ -170,14 +171,14 @@ export async function modifyUser(req: TenantRequest, id: string, change: (curren
   });
 }
 
-async function writeUser(tx: TenantRequest, current: UserRow, resource: CanonicalResource): Promise<StoredUser> {
+async function writeUser(tx: TenantRequest, current: User, resource: CanonicalResource): Promise<StoredUser> {
   const { users } = storesFor(tx);
   const { write, password } = toWrite(resource, current);
   const before = canonicalOf(current);
   // RFC 7644 §3.5.2.1: a value already present changes nothing, and such an operation "SHALL NOT
   // change the modify timestamp of the resource": no write, no new version, no audit event.
   // (A password is stored only as a hash, so writing one is always a change.)
-  const after = canonicalOf({ ...current, user_name: write.userName, external_id: write.externalId, active: write.active, data: write.data });
+  const after = canonicalOf({ ...current, userName: write.userName, externalId: write.externalId, active: write.active, data: write.data });
   if (password === undefined && isDeepStrictEqual(before, after)) return withMemberships(tx, current);
   const manager = managerOf(write.data);
   if (manager !== managerOf(before)) {

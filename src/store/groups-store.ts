@@ -1,9 +1,12 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { isUuid } from '../model/ids.ts';
+import type { Group } from '../model/group.ts';
+import type { Membership } from '../model/user.ts';
 import { ID_ARRAY, idList, idsFrom, idsOf } from './id-lists.ts';
 import { preparedRaw } from './prepared.ts';
 
+/** The row this store reads (groups joined with services); nothing outside store/ sees it (see toGroup). */
 export interface GroupRow {
   org_id: string;
   id: string;
@@ -21,6 +24,21 @@ const COLUMNS = [
   'groups.org_id', 'groups.id', 'groups.service_code', 'groups.display_name', 'groups.version',
   'groups.created_at', 'groups.modified_at', 'services.granted_by', 'services.description',
 ];
+
+/** The domain's Group of a row. */
+export function toGroup(row: GroupRow): Group {
+  return {
+    orgId: row.org_id,
+    id: row.id,
+    serviceCode: row.service_code,
+    displayName: row.display_name,
+    version: row.version,
+    created: new Date(row.created_at),
+    modified: new Date(row.modified_at),
+    grantedBy: row.granted_by,
+    description: row.description,
+  };
+}
 
 export const MEMBER_PAGE_SIZE = 5000;
 
@@ -45,7 +63,7 @@ const TOUCH_REMOVED = `update users set version = version + 1, modified_at = ?,
  * users of a 100,000-member group, where the probes take a few.
  */
 const MEMBERSHIPS_OF_SQL = `
-select m.user_id, m.group_id, g.display_name, g.service_code
+select m.user_id as "userId", m.group_id as "groupId", g.display_name as "displayName", g.service_code as "serviceCode"
 from jsonb_array_elements_text(?::jsonb) as u(id)
 cross join lateral (
   select m.user_id, m.group_id from memberships m where m.org_id = ?::uuid and m.user_id = u.id::uuid offset 0
@@ -91,21 +109,24 @@ export function groupsStore(db: Knex, orgId: string) {
       })));
     },
 
-    async find(id: string): Promise<GroupRow | undefined> {
+    async find(id: string): Promise<Group | undefined> {
       if (!isUuid(id)) return undefined;
-      return groups().where('groups.id', id).first(COLUMNS);
+      const row: GroupRow | undefined = await groups().where('groups.id', id).first(COLUMNS);
+      return row && toGroup(row);
     },
 
-    async all(): Promise<GroupRow[]> {
-      return groups().orderBy('services.position').select(COLUMNS);
+    async all(): Promise<Group[]> {
+      const rows: GroupRow[] = await groups().orderBy('services.position').select(COLUMNS);
+      return rows.map(toGroup);
     },
 
-    async byServiceCode(code: string): Promise<GroupRow | undefined> {
-      return groups().where('groups.service_code', code).first(COLUMNS);
+    async byServiceCode(code: string): Promise<Group | undefined> {
+      const row: GroupRow | undefined = await groups().where('groups.service_code', code).first(COLUMNS);
+      return row && toGroup(row);
     },
 
     /** Locks the group row: membership changes and version bumps of one group serialise on it. */
-    async lock(id: string): Promise<GroupRow | undefined> {
+    async lock(id: string): Promise<Group | undefined> {
       if (!isUuid(id)) return undefined;
       await db('groups').where({ org_id: orgId, id }).forUpdate().first('id');
       return this.find(id);
@@ -173,7 +194,7 @@ export function groupsStore(db: Knex, orgId: string) {
     },
 
     /** Memberships of the given users with their groups, for the User `groups` attribute and `services`. */
-    async membershipsOf(userIds: string[]): Promise<{ user_id: string; group_id: string; display_name: string; service_code: string }[]> {
+    async membershipsOf(userIds: string[]): Promise<Membership[]> {
       if (userIds.length === 0) return [];
       return preparedRaw(db, MEMBERSHIPS_OF_SQL, [JSON.stringify(userIds), orgId, orgId]);
     },

@@ -32,9 +32,20 @@ import { migrate, openDatabase, type Db } from './db.ts';
  * - `transaction(fn)`: the same shape bound to one transaction.
  */
 export function createRepositories(db: Knex): Repositories {
+  // Built once per organisation and kept: a request asks for its organisation's repositories many
+  // times, and they hold nothing but the connection (or transaction) and the organisation id.
+  const tenants = new Map<string, TenantRepositories>();
   const repos: Repositories = {
     inTransaction: db.isTransaction === true,
-    forOrg: (orgId) => tenantRepositories(db, orgId),
+    forOrg(orgId) {
+      let tenant = tenants.get(orgId);
+      if (!tenant) {
+        if (tenants.size >= MAX_KEPT_TENANTS) tenants.clear();
+        tenant = tenantRepositories(db, orgId);
+        tenants.set(orgId, tenant);
+      }
+      return tenant;
+    },
     operator: operatorRepositories(db),
     directory: {
       userNames: userNameDirectory(db),
@@ -57,13 +68,19 @@ export function createRepositories(db: Knex): Repositories {
   return repos;
 }
 
+/** Bounds the organisations whose repositories one Repositories keeps built. */
+const MAX_KEPT_TENANTS = 10_000;
+
 function tenantRepositories(db: Knex, orgId: string) {
+  // The stores' query builders serve the listings inside store/ and leave it no further.
+  const { query: _users, ...users } = usersStore(db, orgId);
+  const { query: _groups, columns: _columns, ...groups } = groupsStore(db, orgId);
   return {
     orgId,
     /** The organisation itself, as stored now. */
     organisation: () => organisationsStore(db).find(orgId),
-    users: usersStore(db, orgId),
-    groups: groupsStore(db, orgId),
+    users,
+    groups,
     credentials: credentialsStore(db, orgId),
     sessions: sessionsStore(db, orgId),
     audit: tenantAudit(db, orgId),

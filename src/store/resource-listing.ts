@@ -3,9 +3,11 @@ import type { FilterNode, SortKey } from '../scim/filter.ts';
 import type { SortOrder } from '../scim/list-params.ts';
 import type { ResourceTypeName } from '../scim/schema-types.ts';
 import { applyFilter, filterCondition, sortExpression } from './filter-sql.ts';
-import { runList, type ListPage, type Paging, type SortColumn } from './list-query.ts';
-import { groupsStore, type GroupRow } from './groups-store.ts';
-import { MEMBERSHIPS_SQL, usersStore, type UserMembership, type UserRow } from './users-store.ts';
+import { runList, type Paging, type SortColumn } from './list-query.ts';
+import { groupsStore, toGroup, type GroupRow } from './groups-store.ts';
+import { MEMBERSHIPS_SQL, toUser, usersStore, type UserRow, type UserWithMemberships } from './users-store.ts';
+import type { Group } from '../model/group.ts';
+import type { Membership, User } from '../model/user.ts';
 
 export type { Paging } from './list-query.ts';
 
@@ -26,8 +28,18 @@ export interface ListQuery {
   single: boolean;
 }
 
-export type ListedUser = UserRow & { memberships?: UserMembership[] };
-export type ListedRow = ListedUser | GroupRow;
+/** A listed user; its memberships come with it only when the page was a single-user lookup. */
+export type ListedUser = User & { memberships?: Membership[] };
+export type ListedItem = ListedUser | Group;
+
+export interface ListedPage {
+  items: ListedItem[];
+  total: number;
+  /** True when another cursor page follows this one. */
+  more: boolean;
+  /** The last item's sort value at full precision, for the next cursor. */
+  lastSort: string | null;
+}
 
 /**
  * Filtered, sorted, paged listings of one organisation's Users or Groups, run in the database
@@ -42,12 +54,12 @@ export function resourceListing(db: Knex, orgId: string) {
      * The user an equality on a unique attribute selects (userName, id, externalId), with its
      * memberships: the commonest SCIM call (`filter=userName eq "…"`) as one prepared statement.
      */
-    async findUser(filter: FilterNode): Promise<(UserRow & { memberships: UserMembership[] })[]> {
+    async findUser(filter: FilterNode): Promise<UserWithMemberships[]> {
       return users.findOneWhere(filterCondition('User', filter));
     },
 
     /** One page; a user page of `single` carries its memberships, any other page does not. */
-    async page(type: ResourceTypeName, query: ListQuery): Promise<ListPage<ListedRow>> {
+    async page(type: ResourceTypeName, query: ListQuery): Promise<ListedPage> {
       const { filter, single } = query;
       let sort = DEFAULT_SORT[type];
       if (query.sortBy !== undefined) {
@@ -64,7 +76,12 @@ export function resourceListing(db: Knex, orgId: string) {
       // An unfiltered User listing's totalResults is the kept count (user_counts), not a COUNT(*)
       // that grows with the organisation.
       const countAll = type === 'User' && !filter ? () => users.countAll() : undefined;
-      return runList<ListedRow>(db, scoped, idColumn, columns, sort, query.sortOrder, query.paging, single, countAll);
+      const page = await runList<UserRow & { memberships?: Membership[] } | GroupRow>(db, scoped, idColumn, columns, sort, query.sortOrder, query.paging, single, countAll);
+      const items = type === 'User'
+        ? (page.rows as (UserRow & { memberships?: Membership[] })[]).map((r): ListedUser => (r.memberships ? { ...toUser(r), memberships: r.memberships } : toUser(r)))
+        : (page.rows as GroupRow[]).map(toGroup);
+      const last = page.rows[page.rows.length - 1];
+      return { items, total: page.total, more: page.more, lastSort: last ? (last.__sort as string | null) : null };
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { isUuid } from '../model/ids.ts';
+import type { TerminationStatus } from '../model/termination.ts';
 
-export const TERMINATION_STATUSES = ['open', 'cancelled', 'completed'] as const;
-export type TerminationStatus = (typeof TERMINATION_STATUSES)[number];
+export type { TerminationStatus } from '../model/termination.ts';
 
 export interface TerminationRow {
   org_id: string;

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { usersStore, type UserRow } from './users-store.ts';
+import type { User } from '../model/user.ts';
+import { toUser, usersStore, type UserRow } from './users-store.ts';
 
 const COLUMNS = ['org_id', 'id', 'user_name', 'external_id', 'active', 'data', 'credential_status', 'version', 'created_at', 'modified_at'];
 
@@ -26,9 +27,10 @@ export function userImportStore(db: Knex, orgId: string) {
     },
 
     /** The users of this organisation among `ids`. */
-    async users(ids: string[]): Promise<UserRow[]> {
+    async users(ids: string[]): Promise<User[]> {
       if (ids.length === 0) return [];
-      return usersStore(db, orgId).query().whereRaw('users.id = any(?::uuid[])', [ids]).select(COLUMNS.map((c) => `users.${c}`));
+      const rows: UserRow[] = await usersStore(db, orgId).query().whereRaw('users.id = any(?::uuid[])', [ids]).select(COLUMNS.map((c) => `users.${c}`));
+      return rows.map(toUser);
     },
   };
 }

@@ -4,7 +4,9 @@ import { ID_ARRAY, UUID_PATTERN, idList, idsFrom, idsOf } from './id-lists.ts';
 import { preparedRaw } from './prepared.ts';
 import type { SqlFragment } from './sql-fragment.ts';
 import { Conflict } from '../model/outcomes.ts';
+import type { Membership, User } from '../model/user.ts';
 
+/** The row of `users` this store reads; nothing outside store/ sees it (see toUser). */
 export interface UserRow {
   org_id: string;
   id: string;
@@ -26,11 +28,28 @@ export interface UserWrite {
   data: Record<string, unknown>;
 }
 
+/** The domain's User of a row. */
+export function toUser(row: UserRow): User {
+  return {
+    orgId: row.org_id,
+    id: row.id,
+    userName: row.user_name,
+    externalId: row.external_id,
+    active: row.active,
+    data: row.data,
+    credentialStatus: row.credential_status,
+    version: row.version,
+    created: new Date(row.created_at),
+    modified: new Date(row.modified_at),
+  };
+}
+
 /**
- * A user's memberships with their groups, as one JSON column beside the user: a user is read with
- * its `groups` and `services` in a single query (one round trip on the hottest paths).
+ * A user's memberships with their groups, as one JSON column beside the user, in the shape of
+ * the model's Membership: a user is read with its `groups` and `services` in a single query (one
+ * round trip on the hottest paths).
  */
-export const MEMBERSHIPS_SQL = `(select coalesce(json_agg(json_build_object('group_id', g.id, 'display_name', g.display_name, 'service_code', g.service_code) order by g.display_name), '[]'::json)
+export const MEMBERSHIPS_SQL = `(select coalesce(json_agg(json_build_object('userId', m.user_id, 'groupId', g.id, 'displayName', g.display_name, 'serviceCode', g.service_code) order by g.display_name), '[]'::json)
   from memberships m join groups g on g.org_id = m.org_id and g.id = m.group_id
   where m.org_id = users.org_id and m.user_id = users.id) as memberships`;
 
@@ -48,7 +67,7 @@ export interface AuditActor {
   requestId: string | null;
 }
 
-export type InsertOutcome = { row: UserRow } | { taken: 'userName' | 'externalId' };
+export type InsertOutcome = { user: User } | { taken: 'userName' | 'externalId' };
 
 type InsertedRow = { n: number; claimed: boolean; external_id_free: boolean } & { [K in keyof UserRow]: UserRow[K] | null };
 
@@ -95,11 +114,10 @@ left join claimed c on c.user_id = i.id
 left join inserted u on u.id = i.id
 order by i.n`;
 
-export interface UserMembership {
-  group_id: string;
-  display_name: string;
-  service_code: string;
-}
+/** A user with its memberships, as the hottest reads return it. */
+export type UserWithMemberships = User & { memberships: Membership[] };
+
+const withMemberships = (row: UserRow & { memberships: Membership[] }): UserWithMemberships => ({ ...toUser(row), memberships: row.memberships });
 
 const COLUMNS = ['org_id', 'id', 'user_name', 'external_id', 'active', 'data', 'credential_status', 'version', 'created_at', 'modified_at'];
 const SELECT_WITH_MEMBERSHIPS = `select ${COLUMNS.map((c) => `users.${c}`).join(', ')}, ${MEMBERSHIPS_SQL} from users`;
@@ -127,15 +145,16 @@ export function usersStore(db: Knex, orgId: string) {
     orgId,
     query: users,
 
-    async find(id: string): Promise<UserRow | undefined> {
+    async find(id: string): Promise<User | undefined> {
       if (!isUuid(id)) return undefined;
-      return users().where('users.id', id).first(COLUMNS);
+      const row: UserRow | undefined = await users().where('users.id', id).first(COLUMNS);
+      return row && toUser(row);
     },
 
-    async findWithMemberships(id: string): Promise<(UserRow & { memberships: UserMembership[] }) | undefined> {
+    async findWithMemberships(id: string): Promise<UserWithMemberships | undefined> {
       if (!isUuid(id)) return undefined;
-      const [row] = await preparedRaw<UserRow & { memberships: UserMembership[] }>(db, FIND_WITH_MEMBERSHIPS_SQL, [orgId, id]);
-      return row;
+      const [row] = await preparedRaw<UserRow & { memberships: Membership[] }>(db, FIND_WITH_MEMBERSHIPS_SQL, [orgId, id]);
+      return row && withMemberships(row);
     },
 
     /**
@@ -143,8 +162,9 @@ export function usersStore(db: Knex, orgId: string) {
      * memberships: the commonest SCIM call (`filter=userName eq "…"`) as one prepared statement.
      * The condition is a compiled filter, whose text depends on the attribute only.
      */
-    async findOneWhere(condition: SqlFragment): Promise<(UserRow & { memberships: UserMembership[] })[]> {
-      return preparedRaw(db, `${SELECT_WITH_MEMBERSHIPS} where users.org_id = ? and (${condition.sql}) limit 1`, [orgId, ...condition.bindings]);
+    async findOneWhere(condition: SqlFragment): Promise<UserWithMemberships[]> {
+      const rows = await preparedRaw<UserRow & { memberships: Membership[] }>(db, `${SELECT_WITH_MEMBERSHIPS} where users.org_id = ? and (${condition.sql}) limit 1`, [orgId, ...condition.bindings]);
+      return rows.map(withMemberships);
     },
 
     /**
@@ -157,9 +177,10 @@ export function usersStore(db: Knex, orgId: string) {
     },
 
     /** Locks the row for the rest of the transaction: concurrent writes to one user serialise. */
-    async findForUpdate(id: string): Promise<UserRow | undefined> {
+    async findForUpdate(id: string): Promise<User | undefined> {
       if (!isUuid(id)) return undefined;
-      return users().where('users.id', id).forUpdate().first(COLUMNS);
+      const row: UserRow | undefined = await users().where('users.id', id).forUpdate().first(COLUMNS);
+      return row && toUser(row);
     },
 
     /** The ids among `ids` that are users of this organisation. */
@@ -214,16 +235,16 @@ export function usersStore(db: Knex, orgId: string) {
       return rows.map((r): InsertOutcome => {
         if (r.id !== null) {
           const { n: _n, claimed: _c, external_id_free: _f, ...row } = r;
-          return { row: row as UserRow };
+          return { user: toUser(row as UserRow) };
         }
         return { taken: r.external_id_free && r.claimed === false ? 'userName' : 'externalId' };
       });
     },
 
-    async update(current: UserRow, write: UserWrite, now: Date): Promise<UserRow> {
-      if (current.user_name.toLowerCase() !== write.userName.toLowerCase()) {
+    async update(current: User, write: UserWrite, now: Date): Promise<User> {
+      if (current.userName.toLowerCase() !== write.userName.toLowerCase()) {
         await claimUserName(db, write.userName, orgId, current.id);
-        await db('user_names').where({ lower_name: current.user_name.toLowerCase(), org_id: orgId, user_id: current.id }).delete();
+        await db('user_names').where({ lower_name: current.userName.toLowerCase(), org_id: orgId, user_id: current.id }).delete();
       }
       const [row] = await db('users')
         .where({ org_id: orgId, id: current.id })
@@ -236,7 +257,7 @@ export function usersStore(db: Knex, orgId: string) {
           modified_at: now,
         })
         .returning(COLUMNS);
-      return row as UserRow;
+      return toUser(row as UserRow);
     },
 
     async setPasswordHash(id: string, hash: string, now: Date): Promise<void> {
@@ -256,7 +277,7 @@ export function usersStore(db: Knex, orgId: string) {
      * Users who are members of no group and have been so since before `cutoff` (purge, §3.6), in
      * keyset order after `after` (the `key` of the previous page's last row).
      */
-    async ungroupedBefore(cutoff: Date, limit: number, after?: string): Promise<UngroupedRow[]> {
+    async ungroupedBefore(cutoff: Date, limit: number, after?: string): Promise<UngroupedUser[]> {
       const query = users()
         .where('users.ungrouped_since', '<', cutoff)
         .whereNotExists(db('memberships as m').whereRaw('m.org_id = users.org_id and m.user_id = users.id').select(db.raw('1')))
@@ -268,14 +289,14 @@ export function usersStore(db: Knex, orgId: string) {
         const [since, id] = [after.slice(0, after.lastIndexOf(' ')), after.slice(after.lastIndexOf(' ') + 1)];
         query.whereRaw('(users.ungrouped_since, users.id) > (?::timestamptz, ?::uuid)', [since, id]);
       }
-      return query;
+      return ((await query) as UngroupedRow[]).map(toUngroupedUser);
     },
 
     /**
      * Deletes those of `ids` that are still ungrouped since before `cutoff`, checked again in the
      * deleting statement itself: a user granted a group meanwhile is kept. Returns the deleted rows.
      */
-    async deleteUngrouped(ids: string[], cutoff: Date): Promise<UngroupedRow[]> {
+    async deleteUngrouped(ids: string[], cutoff: Date): Promise<UngroupedUser[]> {
       const valid = ids.filter(isUuid);
       if (valid.length === 0) return [];
       const result = await db.raw(
@@ -286,15 +307,23 @@ export function usersStore(db: Knex, orgId: string) {
       );
       const rows = result.rows as UngroupedRow[];
       if (rows.length) await db('user_names').where('org_id', orgId).whereIn('lower_name', rows.map((r) => r.user_name.toLowerCase())).delete();
-      return rows;
+      return rows.map(toUngroupedUser);
     },
   };
 }
 
-export interface UngroupedRow extends UserRow {
+interface UngroupedRow extends UserRow {
   ungrouped_since: Date;
+  key: string;
+}
+
+/** A user who is a member of no group, and since when (purge, SPEC §3.6). */
+export interface UngroupedUser extends User {
+  ungroupedSince: Date;
   /** Opaque keyset position for {@link UsersStore.ungroupedBefore}. */
   key: string;
 }
+
+const toUngroupedUser = (row: UngroupedRow): UngroupedUser => ({ ...toUser(row), ungroupedSince: new Date(row.ungrouped_since), key: row.key });
 
 export type UsersStore = ReturnType<typeof usersStore>;

@@ -3,7 +3,7 @@ import type { AppContext, AppDeps, AppState } from '../context.ts';
 import { sendJson } from '../respond.ts';
 import { badRequest } from '../../scim/scim-error.ts';
 import { completeTermination, getTermination, listTerminations, terminationToJson } from '../../domain/termination-queue.ts';
-import { TERMINATION_STATUSES, type TerminationStatus } from '../../domain/terminations.ts';
+import { TERMINATION_STATUSES, type TerminationStatus } from '../../model/termination.ts';
 import { actingOf } from './actor.ts';
 import { MAX_LIMIT, limitParam, organisationParam, type QueryValue } from './query-params.ts';
 

@@ -4,7 +4,7 @@ import type { AppContext, AppDeps, AppState } from '../context.ts';
 import { readJson } from '../body.ts';
 import { sendScim } from '../respond.ts';
 import { baseUrlOf, tenantRequest } from './tenant.ts';
-import { BULK_RESPONSE, type SchemaRegistry } from '../../scim/schema-registry.ts';
+import { BULK_RESPONSE, schemaRegistry } from '../../scim/schema-registry.ts';
 import { parseBulkRequest } from '../../scim/bulk.ts';
 import { ScimError } from '../../scim/scim-error.ts';
 import { scimErrorOf } from '../outcome-errors.ts';
@@ -16,16 +16,15 @@ interface BulkConfig {
 }
 
 /** RFC 7644 §3.7 POST /Bulk: decode, run the operations in the domain, encode. */
-export function bulkRoutes(deps: AppDeps, registry: SchemaRegistry, log: Logger): Router<AppState> {
+export function bulkRoutes(deps: AppDeps, log: Logger): Router<AppState> {
   const router = new Router<AppState>();
-  const limits = registry.serviceProviderConfig.bulk as BulkConfig;
+  const limits = schemaRegistry().serviceProviderConfig.bulk as BulkConfig;
 
   router.post('/Bulk', async (ctx: AppContext) => {
     const request = parseBulkRequest(await readJson(ctx, limits.maxPayloadSize), limits.maxOperations);
     const req = await tenantRequest(ctx, deps);
     const requestId = ctx.state.requestId;
     const results = await runBulk(req, request, {
-      registry,
       baseUrl: baseUrlOf(ctx),
       now: deps.now,
       describe: (err) => {

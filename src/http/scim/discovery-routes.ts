@@ -1,11 +1,12 @@
 import Router from '@koa/router';
 import type { AppContext, AppState } from '../context.ts';
 import { sendScim } from '../respond.ts';
-import { LIST_RESPONSE, type SchemaRegistry } from '../../scim/schema-registry.ts';
+import { LIST_RESPONSE, schemaRegistry } from '../../scim/schema-registry.ts';
 import { ScimError, notFound } from '../../scim/scim-error.ts';
 
 /** RFC 7644 §4: discovery, served from the same registry that validates and filters. */
-export function discoveryRoutes(registry: SchemaRegistry): Router<AppState> {
+export function discoveryRoutes(): Router<AppState> {
+  const registry = schemaRegistry();
   const router = new Router<AppState>();
 
   const listOf = (ctx: AppContext, resources: Record<string, unknown>[]) => {

@@ -2,44 +2,30 @@ import Router from '@koa/router';
 import type { AppContext, AppDeps, AppState } from '../context.ts';
 import { readJson } from '../body.ts';
 import { SCIM_CONTENT_TYPE } from '../respond.ts';
-import { objectWithStreamedArray, readableFrom } from '../stream-json.ts';
+import { readableFrom } from '../stream-json.ts';
 import { baseUrlOf, tenantRequest, writeContextOf } from './tenant.ts';
-import { listResources } from './list-handler.ts';
+import { sendListing } from './list-handler.ts';
 import { groupActions, type WriteContext, type WriteResult } from '../../domain/resource-actions.ts';
-import type { SchemaRegistry } from '../../scim/schema-registry.ts';
-import { isReturned, parseProjection, project, type Projection } from '../../scim/projection.ts';
-import { etagOf, memberOf, renderGroup } from '../../scim/render.ts';
+import { schemaRegistry } from '../../scim/schema-registry.ts';
+import { parseProjection, type Projection } from '../../scim/projection.ts';
+import { etagOf } from '../../scim/render.ts';
 import { getGroup } from '../../domain/groups-service.ts';
 import { ifNoneMatchHits } from '../../domain/versioning.ts';
-import { storesFor, type TenantRequest } from '../../domain/tenant-request.ts';
-import type { GroupRow } from '../../store/groups-store.ts';
+import type { TenantRequest } from '../../domain/tenant-request.ts';
+import type { Group } from '../../model/group.ts';
+import { groupBody } from './group-body.ts';
 
-/** The body of one Group: members, when returned, are streamed page by page from the database. */
-export async function* groupBody(registry: SchemaRegistry, req: TenantRequest, row: GroupRow, baseUrl: string, projection: Projection): AsyncGenerator<string> {
-  const head = project(registry, 'Group', renderGroup(row, req.org, baseUrl), projection);
-  if (!isReturned(registry, 'Group', projection, 'members')) {
-    yield JSON.stringify(head);
-    return;
-  }
-  const pages = (async function* () {
-    for await (const ids of storesFor(req).groups.memberIds(row.id)) {
-      const members = ids.map((id) => memberOf(id, baseUrl));
-      yield (project(registry, 'Group', { members }, projection).members as unknown[] | undefined) ?? [];
-    }
-  })();
-  yield* objectWithStreamedArray(head, 'members', pages);
-}
-
-export function groupsRoutes(deps: AppDeps, registry: SchemaRegistry): Router<AppState> {
+export function groupsRoutes(deps: AppDeps): Router<AppState> {
+  const registry = schemaRegistry();
   const router = new Router<AppState>();
 
-  const writeContext = (ctx: AppContext) => writeContextOf(ctx, deps, registry);
+  const writeContext = (ctx: AppContext) => writeContextOf(ctx, deps);
 
-  const sendGroup = (ctx: AppContext, req: TenantRequest, row: GroupRow, projection: Projection) => {
+  const sendGroup = (ctx: AppContext, req: TenantRequest, row: Group, projection: Projection) => {
     ctx.status = 200;
     ctx.set('ETag', etagOf(row.version));
     ctx.type = SCIM_CONTENT_TYPE;
-    ctx.body = readableFrom(groupBody(registry, req, row, baseUrlOf(ctx), projection));
+    ctx.body = readableFrom(groupBody(req, row, baseUrlOf(ctx), projection));
   };
 
   const respond = (ctx: AppContext, c: WriteContext, result: WriteResult, alwaysBody: boolean) => {
@@ -55,7 +41,7 @@ export function groupsRoutes(deps: AppDeps, registry: SchemaRegistry): Router<Ap
     sendGroup(ctx, c.req, result.group, parseProjection(registry, 'Group', ctx.query.attributes, ctx.query.excludedAttributes));
   };
 
-  router.get('/Groups', async (ctx: AppContext) => listResources(ctx, deps, registry, 'Group', ctx.query));
+  router.get('/Groups', async (ctx: AppContext) => sendListing(ctx, deps, 'Group', ctx.query));
 
   router.get('/Groups/:id', async (ctx: AppContext) => {
     const projection = parseProjection(registry, 'Group', ctx.query.attributes, ctx.query.excludedAttributes);

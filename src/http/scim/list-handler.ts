@@ -2,17 +2,17 @@ import type { AppContext, AppDeps } from '../context.ts';
 import { SCIM_CONTENT_TYPE } from '../respond.ts';
 import { readableFrom } from '../stream-json.ts';
 import { baseUrlOf, tenantRequest } from './tenant.ts';
-import { groupBody } from './groups-routes.ts';
-import { LIST_RESPONSE, type SchemaRegistry } from '../../scim/schema-registry.ts';
+import { groupBody } from './group-body.ts';
+import { LIST_RESPONSE, schemaRegistry, type SchemaRegistry } from '../../scim/schema-registry.ts';
 import type { ResourceTypeName } from '../../scim/schema-types.ts';
 import { parseListParams } from '../../scim/list-params.ts';
 import { parseProjection, project, type Projection } from '../../scim/projection.ts';
 import { ScimError, badRequest } from '../../scim/scim-error.ts';
 import { renderUser } from '../../scim/render.ts';
-import { listResources as runListing } from '../../domain/listing.ts';
+import { listResources, type ListedItem, type ListedUser } from '../../domain/listing.ts';
 import type { TenantRequest } from '../../domain/tenant-request.ts';
-import type { UserMembership, UserRow } from '../../store/users-store.ts';
-import type { GroupRow } from '../../store/groups-store.ts';
+import type { Group } from '../../model/group.ts';
+import type { Membership } from '../../model/user.ts';
 
 interface PaginationConfig {
   defaultPageSize: number;
@@ -24,12 +24,13 @@ interface PaginationConfig {
  * GET /Users, GET /Groups and the /.search variants (RFC 7644 §3.4.2, §3.4.3): one ListResponse,
  * written as a stream so that groups' members never sit in memory all at once.
  */
-export async function listResources(ctx: AppContext, deps: AppDeps, registry: SchemaRegistry, type: ResourceTypeName, source: Record<string, unknown>): Promise<void> {
+export async function sendListing(ctx: AppContext, deps: AppDeps, type: ResourceTypeName, source: Record<string, unknown>): Promise<void> {
+  const registry = schemaRegistry();
   const pagination = registry.serviceProviderConfig.pagination as PaginationConfig;
   const params = parseListParams(source, pagination);
   const projection = parseProjection(registry, type, params.attributes, params.excludedAttributes);
   const req = await tenantRequest(ctx, deps);
-  const listing = await runListing(req, type, params, pagination.cursorTimeout);
+  const listing = await listResources(req, type, params, pagination.cursorTimeout);
 
   const head: Record<string, unknown> = { schemas: [LIST_RESPONSE], totalResults: listing.total, itemsPerPage: listing.rows.length };
   if (params.cursor === undefined) head.startIndex = listing.startIndex;
@@ -49,14 +50,15 @@ export async function listResources(ctx: AppContext, deps: AppDeps, registry: Sc
  * POST /.search on the server root (RFC 7644 §3.4.3): Users, then Groups, paged by index over
  * both. A filter naming an attribute one resource type lacks matches nothing of that type.
  */
-export async function searchRoot(ctx: AppContext, deps: AppDeps, registry: SchemaRegistry, source: Record<string, unknown>): Promise<void> {
+export async function searchRoot(ctx: AppContext, deps: AppDeps, source: Record<string, unknown>): Promise<void> {
+  const registry = schemaRegistry();
   const pagination = registry.serviceProviderConfig.pagination as PaginationConfig;
   const params = parseListParams(source, pagination);
   if (params.cursor !== undefined) throw badRequest('cursor paging is offered on /Users and /Groups, not on the server root', 'invalidValue');
   const req = await tenantRequest(ctx, deps);
   const baseUrl = baseUrlOf(ctx);
   const types: ResourceTypeName[] = ['User', 'Group'];
-  const counts = await Promise.all(types.map((type) => applicable(() => runListing(req, type, { ...params, count: 0 }, pagination.cursorTimeout))));
+  const counts = await Promise.all(types.map((type) => applicable(() => listResources(req, type, { ...params, count: 0 }, pagination.cursorTimeout))));
   if (counts.every((c) => c instanceof ScimError)) throw counts[0];
   let skip = params.startIndex - 1;
   let room = params.count;
@@ -68,7 +70,7 @@ export async function searchRoot(ctx: AppContext, deps: AppDeps, registry: Schem
     if (counted instanceof ScimError) continue;
     total += counted.total;
     if (room > 0 && skip < counted.total) {
-      const listing = await runListing(req, type, { ...params, startIndex: skip + 1, count: room }, pagination.cursorTimeout);
+      const listing = await listResources(req, type, { ...params, startIndex: skip + 1, count: room }, pagination.cursorTimeout);
       const projection = parseProjection(registry, type, params.attributes, params.excludedAttributes);
       parts.push(await resourcesOf(registry, req, type, listing.rows, baseUrl, projection, returned > 0));
       room -= listing.rows.length;
@@ -99,7 +101,7 @@ function sendList(ctx: AppContext, head: Record<string, unknown>, parts: AsyncGe
   })());
 }
 
-type UserWithMemberships = UserRow & { memberships: UserMembership[] };
+type UserWithMemberships = ListedUser & { memberships: Membership[] };
 
 /** A page of users as JSON text, comma-separated. */
 function userResources(registry: SchemaRegistry, req: TenantRequest, rows: UserWithMemberships[], baseUrl: string, projection: Projection): string {
@@ -111,7 +113,7 @@ async function resourcesOf(
   registry: SchemaRegistry,
   req: TenantRequest,
   type: ResourceTypeName,
-  rows: (UserRow | GroupRow)[],
+  rows: ListedItem[],
   baseUrl: string,
   projection: Projection,
   continues = false,
@@ -124,9 +126,9 @@ async function resourcesOf(
   }
   return (async function* () {
     let first = !continues;
-    for (const row of rows as GroupRow[]) {
+    for (const row of rows as Group[]) {
       if (!first) yield ',';
-      yield* groupBody(registry, req, row, baseUrl, projection);
+      yield* groupBody(req, row, baseUrl, projection);
       first = false;
     }
   })();

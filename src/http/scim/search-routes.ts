@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import type { AppContext, AppDeps, AppState } from '../context.ts';
 import { readJson } from '../body.ts';
-import { listResources, searchRoot } from './list-handler.ts';
-import { SEARCH_REQUEST, type SchemaRegistry } from '../../scim/schema-registry.ts';
+import { sendListing, searchRoot } from './list-handler.ts';
+import { SEARCH_REQUEST } from '../../scim/schema-registry.ts';
 import { badRequest } from '../../scim/scim-error.ts';
 import { isObject } from '../../scim/resource-input.ts';
 import type { ResourceTypeName } from '../../scim/schema-types.ts';
@@ -19,11 +19,11 @@ async function searchBody(ctx: AppContext, deps: AppDeps): Promise<Record<string
   return params;
 }
 
-export function searchRoutes(deps: AppDeps, registry: SchemaRegistry): Router<AppState> {
+export function searchRoutes(deps: AppDeps): Router<AppState> {
   const router = new Router<AppState>();
   for (const [path, type] of [['/Users/.search', 'User'], ['/Groups/.search', 'Group']] as [string, ResourceTypeName][]) {
-    router.post(path, async (ctx: AppContext) => listResources(ctx, deps, registry, type, await searchBody(ctx, deps)));
+    router.post(path, async (ctx: AppContext) => sendListing(ctx, deps, type, await searchBody(ctx, deps)));
   }
-  router.post('/.search', async (ctx: AppContext) => searchRoot(ctx, deps, registry, await searchBody(ctx, deps)));
+  router.post('/.search', async (ctx: AppContext) => searchRoot(ctx, deps, await searchBody(ctx, deps)));
   return router;
 }

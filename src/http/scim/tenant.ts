@@ -1,7 +1,6 @@
 import type { AppContext, AppDeps } from '../context.ts';
 import { actInOrganisation, type TenantRequest } from '../../domain/tenant-request.ts';
 import type { WriteContext } from '../../domain/resource-actions.ts';
-import type { SchemaRegistry } from '../../scim/schema-registry.ts';
 import { tenantOf } from '../middleware/authenticate.ts';
 
 /** The domain's view of a SCIM request: the organisation the token names, who acts, when. */
@@ -16,6 +15,6 @@ export function baseUrlOf(ctx: AppContext): string {
 }
 
 /** The write context of one HTTP request: its tenant, base URL and If-Match. */
-export async function writeContextOf(ctx: AppContext, deps: AppDeps, registry: SchemaRegistry): Promise<WriteContext> {
-  return { registry, req: await tenantRequest(ctx, deps), baseUrl: baseUrlOf(ctx), ifMatch: ctx.get('If-Match') || undefined };
+export async function writeContextOf(ctx: AppContext, deps: AppDeps): Promise<WriteContext> {
+  return { req: await tenantRequest(ctx, deps), baseUrl: baseUrlOf(ctx), ifMatch: ctx.get('If-Match') || undefined };
 }

@@ -3,19 +3,20 @@ import type { AppContext, AppDeps, AppState } from '../context.ts';
 import { readJson } from '../body.ts';
 import { sendScim } from '../respond.ts';
 import { baseUrlOf, tenantRequest, writeContextOf } from './tenant.ts';
-import { listResources } from './list-handler.ts';
+import { sendListing } from './list-handler.ts';
 import { userActions, userResource, type WriteContext, type WriteResult } from '../../domain/resource-actions.ts';
-import type { SchemaRegistry } from '../../scim/schema-registry.ts';
+import { schemaRegistry } from '../../scim/schema-registry.ts';
 import { parseProjection, project } from '../../scim/projection.ts';
 import { etagOf, renderUser } from '../../scim/render.ts';
 import { getUser } from '../../domain/users-service.ts';
 import { ifNoneMatchHits } from '../../domain/versioning.ts';
 
 /** RFC 7644 §3.3–§3.6 for /Users: decode, call the domain, encode. */
-export function usersRoutes(deps: AppDeps, registry: SchemaRegistry): Router<AppState> {
+export function usersRoutes(deps: AppDeps): Router<AppState> {
+  const registry = schemaRegistry();
   const router = new Router<AppState>();
 
-  const writeContext = (ctx: AppContext) => writeContextOf(ctx, deps, registry);
+  const writeContext = (ctx: AppContext) => writeContextOf(ctx, deps);
 
   const respond = (ctx: AppContext, c: WriteContext, result: WriteResult) => {
     if (result.kind !== 'user') {
@@ -28,7 +29,7 @@ export function usersRoutes(deps: AppDeps, registry: SchemaRegistry): Router<App
     sendScim(ctx, result.status, project(registry, 'User', userResource(c, result), projection), headers);
   };
 
-  router.get('/Users', async (ctx: AppContext) => listResources(ctx, deps, registry, 'User', ctx.query));
+  router.get('/Users', async (ctx: AppContext) => sendListing(ctx, deps, 'User', ctx.query));
 
   router.get('/Users/:id', async (ctx: AppContext) => {
     const projection = parseProjection(registry, 'User', ctx.query.attributes, ctx.query.excludedAttributes);

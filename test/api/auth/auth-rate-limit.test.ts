@@ -2,8 +2,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { addressKey } from '../../src/http/middleware/rate-limit.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { addressKey } from '../../../src/http/middleware/rate-limit.ts';
 
 /** A POST from a chosen local address (any 127.x.y.z reaches the loopback server). */
 function postFrom(port: number, localAddress: string, path: string, body: unknown, headers: Record<string, string> = {}) {

@@ -1,9 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { patchOp, scimClient } from '../helpers/scim.ts';
-import { PURGE_BATCH } from '../../src/domain/purge.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { patchOp, scimClient } from '../../helpers/scim.ts';
+import { PURGE_BATCH } from '../../../src/domain/purge.ts';
 
 const DAY = 86_400_000;
 const T0 = new Date('2026-03-01T08:00:00Z');

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { BULK_REQUEST, SEARCH_REQUEST, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { BULK_REQUEST, SEARCH_REQUEST, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
 
 // RFC 7644 §8.1 registers application/scim+json with no parameters; clients that compare the
 // header refuse "application/scim+json; charset=utf-8".

@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
-import { recordSecret } from '../helpers/secrets.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
+import { recordSecret } from '../../helpers/secrets.ts';
 
 const PASSWORD = recordSecret('Sessionslosen1');
 

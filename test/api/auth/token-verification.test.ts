@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { SignJWT, generateKeyPair, exportSPKI, base64url } from 'jose';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
 
 describe('bearer token verification (SPEC §6.1)', () => {
   let t: TestApp;

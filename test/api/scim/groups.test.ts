@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { IDM_GROUP, IDM_USER, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { IDM_GROUP, IDM_USER, patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
 
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 

@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { luhnValid, normaliseOrganisationNumber } from '../../src/domain/organisation-number.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { luhnValid, normaliseOrganisationNumber } from '../../../src/domain/organisation-number.ts';
 
 describe('organisation numbers', () => {
   it('accepts valid numbers with and without the hyphen', () => {

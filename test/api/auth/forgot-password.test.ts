@@ -1,9 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { IDM_USER, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
-import { countingHasher } from '../helpers/counting-hasher.ts';
-import { recordSecret } from '../helpers/secrets.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { IDM_USER, patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
+import { countingHasher } from '../../helpers/counting-hasher.ts';
+import { recordSecret } from '../../helpers/secrets.ts';
 
 /**
  * SPEC §6.2 and §3.4: POST /auth/forgot always answers the same 202 at the same cost, and e-mails

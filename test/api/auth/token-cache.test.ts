@@ -2,8 +2,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import supertest from 'supertest';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { buildApp } from '../../src/app.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { buildApp } from '../../../src/app.ts';
 
 describe('the cache of verified tokens (several processes on one database)', () => {
   let t: TestApp;

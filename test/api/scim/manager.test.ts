@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { BULK_REQUEST, ENTERPRISE, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { BULK_REQUEST, ENTERPRISE, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
 
 /**
  * SPEC §4: a reference to another organisation is refused as if it did not exist. The enterprise

@@ -1,10 +1,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { capturedLogs, createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { IDM_USER, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
-import { OTP_ALPHABET, generateOneTimePassword } from '../../src/domain/one-time-password.ts';
-import { passwordProblems } from '../../src/domain/password-policy.ts';
-import { recordSecret } from '../helpers/secrets.ts';
+import { capturedLogs, createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { IDM_USER, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
+import { OTP_ALPHABET, generateOneTimePassword } from '../../../src/domain/one-time-password.ts';
+import { passwordProblems } from '../../../src/domain/password-policy.ts';
+import { recordSecret } from '../../helpers/secrets.ts';
 
 for (const password of ['Sommar2026!', 'Vinter2026!', 'Korrekt123', 'Session123', 'Adminpass1', 'Starkt123']) recordSecret(password);
 

@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { BULK_REQUEST, SEARCH_REQUEST, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { BULK_REQUEST, SEARCH_REQUEST, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
 
 /** SPEC §5.4: each bound is enforced with a 4xx whose detail names it, and a refusal changes nothing. */
 describe('the bounds of SPEC §5.4', () => {

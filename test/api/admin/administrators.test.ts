@@ -1,9 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { BULK_REQUEST, PATCH_OP, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
-import { swedishDate } from '../../src/domain/administrators.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { BULK_REQUEST, PATCH_OP, patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
+import { swedishDate } from '../../../src/domain/administrators.ts';
 
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 

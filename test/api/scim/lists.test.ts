@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { BULK_REQUEST, IDM_USER, SEARCH_REQUEST, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { BULK_REQUEST, IDM_USER, SEARCH_REQUEST, patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
 
 describe('GET /Users: filtering, sorting and paging in the database', () => {
   let t: TestApp;

@@ -1,10 +1,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { IDM_USER, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
-import { countingHasher } from '../helpers/counting-hasher.ts';
-import { recordSecret } from '../helpers/secrets.ts';
-import { generateOneTimePassword } from '../../src/domain/one-time-password.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { IDM_USER, patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
+import { countingHasher } from '../../helpers/counting-hasher.ts';
+import { recordSecret } from '../../helpers/secrets.ts';
+import { generateOneTimePassword } from '../../../src/domain/one-time-password.ts';
 
 const PASSWORD = recordSecret('Rattlosen123');
 /** Not of the form of a one-time password (it has a hyphen), so only the password is checked. */

@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { BULK_REQUEST, PATCH_OP, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { BULK_REQUEST, PATCH_OP, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
 
 describe('termination requests (SPEC §3.3)', () => {
   let t: TestApp;

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
 
 type Event = {
   id: string;

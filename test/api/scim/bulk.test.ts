@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { BULK_REQUEST, PATCH_OP, USER_SCHEMA, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { BULK_REQUEST, PATCH_OP, USER_SCHEMA, scimClient, type ScimClient } from '../../helpers/scim.ts';
 
 describe('POST /Bulk (RFC 7644 §3.7)', () => {
   let t: TestApp;

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { USER_SCHEMA, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { USER_SCHEMA, scimClient, type ScimClient } from '../../helpers/scim.ts';
 
 describe('protocol errors are RFC 7644 §3.12 bodies, never 5xx', () => {
   let t: TestApp;

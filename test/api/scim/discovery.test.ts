@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { SEARCH_REQUEST, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { SEARCH_REQUEST, scimClient, type ScimClient } from '../../helpers/scim.ts';
 
 describe('discovery endpoints (RFC 7644 §4) from schemas/', () => {
   let t: TestApp;

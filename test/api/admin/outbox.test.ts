@@ -1,8 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { enqueue, outboxStore } from '../../src/store/outbox-store.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { enqueue, outboxStore } from '../../../src/store/outbox-store.ts';
 
 describe('GET /admin/v1/outbox (SPEC §3.8)', () => {
   let t: TestApp;

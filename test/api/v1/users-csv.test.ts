@@ -2,8 +2,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { IDM_USER, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { IDM_USER, USER_SCHEMA, patchOp, scimClient, type ScimClient } from '../../helpers/scim.ts';
 
 const BOM = '\uFEFF';
 const HEADER = 'userName;givenName;familyName;email;active;services;credentialStatus;created;lastModified\r\n';
