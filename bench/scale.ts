@@ -214,7 +214,8 @@ export async function runScale(o: ScaleOptions): Promise<{ rows: Row[]; text: st
       o.log(`== ${size.toLocaleString('en')} users: the organisation has ${first.totalResults.toLocaleString('en')}`);
     }
     for (const kind of kindsOf(o)) {
-      const n = kind.ops ? Math.max(2, Math.round(o.requests / kind.ops) * 2) : o.requests;
+      // Bulk: five times the operations, so its PostgreSQL CPU spans enough 10 ms ticks to compare.
+      const n = kind.ops ? Math.max(2, Math.round((o.requests * 5) / kind.ops)) : o.requests;
       const runs = new Map(o.sizes.map((size) => [size, { server: [] as number[], db: [] as number[] }]));
       for (let rep = -1; rep < o.reps; rep++) {
         // rep -1 is the warm-up: plans cached, connections open, JIT settled.
