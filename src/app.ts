@@ -5,7 +5,7 @@ import { requestId } from './http/middleware/request-id.ts';
 import { accessLog } from './http/middleware/access-log.ts';
 import { errorHandler } from './http/middleware/errors.ts';
 import { authenticate, requireRole } from './http/middleware/authenticate.ts';
-import { rateLimit } from './http/middleware/rate-limit.ts';
+import { clientAddressLimit, rateLimit } from './http/middleware/rate-limit.ts';
 import { implementedMethods, methodRefusal, refuseUnimplementedMethods } from './http/middleware/methods.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { organisationsRoutes } from './http/admin/organisations-routes.ts';
@@ -31,6 +31,8 @@ import { createRepositories, type Db } from './store/repositories.ts';
 import type { TokenSettings } from './auth/tokens.ts';
 import { ScimError } from './scim/scim-error.ts';
 import { sendScim } from './http/respond.ts';
+import { notFoundPage, webRoutes } from './web/web-routes.ts';
+import type { WebDeps } from './web/web-context.ts';
 
 export const TOKEN_LEEWAY_SECONDS = 30;
 
@@ -46,14 +48,17 @@ export function buildApp(given: AppInput): Koa<AppState> {
   // Errors are answered by errorHandler; Koa's default handler would print stacks to stderr.
   app.silent = true;
   const settings: TokenSettings = { issuer: deps.config.issuer, audience: deps.config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS };
-  const sessions: SessionSettings = { idleMs: deps.config.sessionIdleMinutes * 60_000, absoluteMs: deps.config.sessionAbsoluteHours * 3_600_000 };
+  const sessions: SessionSettings = { idleMs: deps.config.sessionIdleSeconds * 1000, absoluteMs: deps.config.sessionAbsoluteHours * 3_600_000 };
   const verify = tokenVerifier(deps.repos, deps.key, settings, deps.now, sessions, deps.caches!.principals);
 
   const requireToken = authenticate(verify);
   const throttle = rateLimit(deps.config.rateLimitPerSecond, deps.config.rateLimitBurst, deps.now);
+  // One allowance per client address for signing in, whether through /auth or the pages.
+  const authLimit = clientAddressLimit(deps.config.authRateLimitPerMinute, deps.config.authRateLimitBurst, deps.now);
+  const webDeps: WebDeps = { ...deps, sessions, authLimit: authLimit as unknown as WebDeps['authLimit'] };
   const routers = [
     healthRoutes(deps),
-    authRoutes(deps, sessions, requireToken),
+    authRoutes(deps, sessions, requireToken, authLimit),
     withPrefix('/admin/v1', [requireToken, requireRole('operator')],
       organisationsRoutes(deps),
       tokensRoutes(deps, { key: deps.key, settings }),
@@ -71,6 +76,7 @@ export function buildApp(given: AppInput): Koa<AppState> {
       groupsRoutes(deps),
       searchRoutes(deps),
       bulkRoutes(deps, deps.log)),
+    webRoutes(webDeps) as unknown as Router<AppState>,
   ];
 
   app.use(requestId);
@@ -88,7 +94,10 @@ export function buildApp(given: AppInput): Koa<AppState> {
   }
   // Not thrown: the routers' methodRefusal, further up the chain, turns a 404 into 405 when the
   // path exists with another method.
-  app.use((ctx) => {
+  const pageNotFound = notFoundPage(webDeps) as unknown as Koa.Middleware<AppState>;
+  app.use((ctx, next) => {
+    // A browser asking for a page that does not exist gets the pages' 404; API clients get SCIM's.
+    if (ctx.method === 'GET' && ctx.accepts('json', 'html') === 'html') return pageNotFound(ctx, next);
     const error = new ScimError(404, `no resource at ${ctx.path}`);
     sendScim(ctx, 404, error.toBody());
   });

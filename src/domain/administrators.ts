@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { Conflict, invalid, notFound } from '../model/outcomes.ts';
 import { type AdminRow, type DeclarationRow, type SignerTitle } from '../store/admin-declarations-store.ts';
+
+export type { AdminRow } from '../store/admin-declarations-store.ts';
 import type { Group } from '../model/group.ts';
 import type { OrganisationType } from './organisations.ts';
 import { ADMIN_SERVICE } from '../model/catalog.ts';

@@ -58,8 +58,8 @@ export function mayChangeMembership(principal: Principal, group: GroupForPolicy,
       allowed: false,
       rule: RULES.formOnlyService,
       detail:
-        `Behörighet till ${group.displayName} ges på blankett för er skolform. ` +
-        'Skicka blanketten till CSN så lägger CSN till behörigheten, eller kontakta CSN.',
+        `Behörighet till ${group.displayName} ges på blankett för er skolform: skolan anmäler behörigheten till CSN på en blankett ` +
+        'och CSN lägger till den. Kontakta er kontaktperson på CSN.',
     };
   }
   return ALLOW;

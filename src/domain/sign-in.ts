@@ -89,11 +89,8 @@ export async function forgotPassword(req: AuthRequest, userName: string): Promis
   });
 }
 
-/**
- * Resolves a session token to the principal it carries, ending the session when it has been idle
- * too long. A member of behorighetsadministrator acts as `admin` of the organisation.
- */
-export async function verifySession(repos: Repositories, token: string, now: Date, settings: SessionSettings): Promise<Principal | undefined> {
+/** A session that is still open, with its user and organisation both active. */
+async function openSession(repos: Repositories, token: string, now: Date, settings: SessionSettings) {
   const session = await repos.directory.sessions.byTokenHash(sessionTokenHash(token));
   if (!session) return undefined;
   const tenant = repos.forOrg(session.org_id);
@@ -105,9 +102,32 @@ export async function verifySession(repos: Repositories, token: string, now: Dat
   const user = await tenant.credentials.find(session.user_id);
   const org = await tenant.organisation();
   if (!user || !user.active || !org?.active) return undefined;
+  return { session, tenant, user, idleEnds };
+}
+
+/**
+ * Resolves a session token to the principal it carries, ending the session when it has been idle
+ * too long; a request with it is activity, so its idle deadline moves. A member of
+ * behorighetsadministrator acts as `admin` of the organisation.
+ */
+export async function verifySession(repos: Repositories, token: string, now: Date, settings: SessionSettings): Promise<Principal | undefined> {
+  const open = await openSession(repos, token, now, settings);
+  if (!open) return undefined;
+  const { session, tenant, user } = open;
   await tenant.sessions.touch(session.id, now);
   const admin = await tenant.credentials.isMemberOfService(session.user_id, ADMIN_SERVICE);
   return principalOf(session, user, admin, now, settings);
+}
+
+/**
+ * When a session ends if nothing more happens, without counting the question as activity: the web
+ * pages ask this to warn before the idle timeout, and every tab of a session gets the same answer
+ * (the server holds the deadline). Undefined once the session has ended, for whatever reason.
+ */
+export async function sessionDeadline(repos: Repositories, token: string, now: Date, settings: SessionSettings): Promise<Date | undefined> {
+  const open = await openSession(repos, token, now, settings);
+  if (!open) return undefined;
+  return new Date(Math.min(open.idleEnds.getTime(), new Date(open.session.expires_at).getTime()));
 }
 
 function principalOf(session: SessionRow, user: CredentialRow, admin: boolean, now: Date, settings: SessionSettings): Principal {

@@ -8,7 +8,6 @@ import { isObject } from '../scim/resource-input.ts';
 import { changePassword, forgotPassword, login, logout, type SessionSettings } from '../domain/sign-in.ts';
 import type { AuthRequest } from '../domain/sign-in-attempt.ts';
 import { scryptHasher } from '../domain/password-hash.ts';
-import { clientAddressLimit } from './middleware/rate-limit.ts';
 
 function strings(body: unknown, required: string[], optional: string[] = []): Record<string, string | undefined> {
   if (!isObject(body)) throw badRequest('the body must be a JSON object', 'invalidSyntax');
@@ -23,12 +22,12 @@ function strings(body: unknown, required: string[], optional: string[] = []): Re
 }
 
 /** SPEC §6.2: sign-in for users and admins. Session tokens are opaque bearer tokens. */
-export function authRoutes(deps: AppDeps, settings: SessionSettings, requireSession: Koa.Middleware<AppState>): Router<AppState> {
+export function authRoutes(deps: AppDeps, settings: SessionSettings, requireSession: Koa.Middleware<AppState>, addressLimit: Koa.Middleware<AppState>): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/auth' });
   const limit = 16 * 1024;
   const hasher = deps.hasher ?? scryptHasher;
   const authRequest = (ctx: AppContext): AuthRequest => ({ repos: deps.repos, hasher, now: deps.now(), requestId: ctx.state.requestId });
-  router.use(clientAddressLimit(deps.config.authRateLimitPerMinute, deps.config.authRateLimitBurst, deps.now));
+  router.use(addressLimit);
 
   router.post('/login', async (ctx: AppContext) => {
     const body = strings(await readJson(ctx, limit), ['userName', 'password']);

@@ -53,6 +53,16 @@ export function terminationsStore(db: Knex, orgId: string) {
       return row?.id;
     },
 
+    /** The open requests of some users (a page of them): user id → when the request was opened. */
+    async openFor(userIds: string[]): Promise<Map<string, Date>> {
+      if (userIds.length === 0) return new Map();
+      const rows: { user_id: string; opened_at: Date }[] = await db('termination_requests')
+        .where({ org_id: orgId, status: 'open' })
+        .whereIn('user_id', userIds)
+        .select('user_id', 'opened_at');
+      return new Map(rows.map((r) => [r.user_id, new Date(r.opened_at)]));
+    },
+
     async close(id: string, status: Exclude<TerminationStatus, 'open'>, closedBy: string, now: Date): Promise<void> {
       await db('termination_requests').where({ org_id: orgId, id }).update({ status, closed_at: now, closed_by: closedBy });
     },
