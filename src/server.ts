@@ -29,9 +29,6 @@ export async function startServer(config: Config, log = pino({ level: config.log
     if (applied.length) log.info({ migrations: applied }, 'migrations applied');
     const key = await loadOrCreateSigningKey(config.dataDir, config.signingKey);
     const app = buildApp({ db, config, key, log, now: () => new Date() });
-    // Without SMTP_URL messages wait in the outbox for the operators (idm outbox).
-    worker = config.smtpUrl ? new OutboxWorker(createRepositories(db), log, { smtpUrl: config.smtpUrl, from: config.smtpFrom }) : undefined;
-    worker?.start();
     requests = trackRequests(app.callback());
     server = http.createServer(requests.listener);
     server.on('connect', refuseConnect(log));
@@ -49,6 +46,9 @@ export async function startServer(config: Config, log = pino({ level: config.log
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
+  // Without SMTP_URL messages wait in the outbox for the operators (idm outbox).
+  worker = config.smtpUrl ? new OutboxWorker(createRepositories(db), log, { smtpUrl: config.smtpUrl, from: config.smtpFrom, siteUrl: config.publicUrl ?? url }) : undefined;
+  worker?.start();
   log.info({ url, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'listening');
 
   let stopping: Promise<void> | undefined;

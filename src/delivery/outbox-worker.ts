@@ -7,6 +7,8 @@ import { bodyWithSecret } from '../model/outbox-message.ts';
 export interface WorkerOptions {
   smtpUrl: string;
   from: string;
+  /** Where the web pages are, for the link in a one-time password's e-mail. */
+  siteUrl?: string;
   intervalMs?: number;
   batchSize?: number;
   maxAttempts?: number;
@@ -77,7 +79,7 @@ export class OutboxWorker {
   }
 
   private async send(message: ClaimedMessage): Promise<void> {
-    const text = bodyWithSecret(message.body, message.secret);
+    const text = bodyWithSecret(message.body, message.secret, this.options.siteUrl);
     await this.transport.sendMail({ from: this.options.from, to: message.recipient, subject: message.subject, text });
   }
 }

@@ -1,5 +1,5 @@
 import type { Organisation } from '../model/organisation.ts';
-import { SECRET_PLACEHOLDER, type OutboxMessage } from '../model/outbox-message.ts';
+import { SECRET_PLACEHOLDER, SITE_PLACEHOLDER, type OutboxMessage } from '../model/outbox-message.ts';
 
 /** A message as the domain composes it; the outbox adds when it was queued. */
 export type OutgoingMessage = Omit<OutboxMessage, 'createdAt'> & { orgId: string; userId: string };
@@ -31,7 +31,9 @@ export function oneTimePasswordEmail(org: Organisation, userId: string, email: s
     body:
       `Hej!\r\n\r\nDitt engångslösenord till Mina tjänster (${org.name}) är: ${SECRET_PLACEHOLDER}\r\n\r\n` +
       `Det gäller till ${validUntil.toISOString().slice(0, 16).replace('T', ' ')} UTC och kan bara användas en gång, ` +
-      'för att välja ett eget lösenord.\r\n\r\nHar du inte bett om det kan du bortse från meddelandet.\r\n',
+      'för att välja ett eget lösenord.\r\n\r\n' +
+      `Välj ditt lösenord här: ${SITE_PLACEHOLDER}/byt-engangslosenord\r\n\r\n` +
+      'Har du inte bett om det kan du bortse från meddelandet.\r\n',
     secret,
   };
 }

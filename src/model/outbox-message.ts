@@ -18,7 +18,14 @@ export interface OutboxMessage {
   secret?: string;
 }
 
-/** The body as it is delivered (or shown to an operator who delivers by hand): the secret in its place. */
-export function bodyWithSecret(body: string, secret: string | null | undefined): string {
-  return secret ? body.replace(SECRET_PLACEHOLDER, secret) : body;
+/**
+ * The placeholder for the web pages' address (IDM_PUBLIC_URL, else the address the server listens
+ * on): the domain composes messages without knowing it, the delivery fills it in.
+ */
+export const SITE_PLACEHOLDER = '{{webbplats}}';
+
+/** The body as it is delivered (or shown to an operator who delivers by hand): the secret, and the site's address when known, in their places. */
+export function bodyWithSecret(body: string, secret: string | null | undefined, siteUrl?: string): string {
+  const withSite = siteUrl ? body.replaceAll(SITE_PLACEHOLDER, siteUrl) : body;
+  return secret ? withSite.replace(SECRET_PLACEHOLDER, secret) : withSite;
 }
