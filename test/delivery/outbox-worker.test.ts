@@ -1,40 +1,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SMTPServer } from 'smtp-server';
 import pino from 'pino';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 import { patchOp, scimClient, type ScimClient } from '../helpers/scim.ts';
 import { OutboxWorker, retryDelayMs } from '../../src/delivery/outbox-worker.ts';
 import { createRepositories } from '../../src/store/repositories.ts';
-
-interface Received {
-  to: string[];
-  data: string;
-}
-
-/** A local SMTP server that records what it is sent, and can be told to refuse. */
-async function startSmtp(state: { refuse: boolean; received: Received[] }) {
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (state.refuse) return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 450 }));
-      callback();
-    },
-    onData(stream, session, callback) {
-      let data = '';
-      stream.on('data', (chunk) => (data += chunk));
-      stream.on('end', () => {
-        state.received.push({ to: session.envelope.rcptTo.map((r) => r.address), data });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as { port: number }).port;
-  return { server, url: `smtp://127.0.0.1:${port}` };
-}
+import { startSmtp, type Received } from '../helpers/smtp.ts';
 
 describe('outbox delivery by SMTP (SPEC §3.8)', () => {
   let t: TestApp;

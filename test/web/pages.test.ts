@@ -9,8 +9,8 @@ const PASSWORD = 'Skolans2026Admin';
 /** The pages over HTTP, as a browser without script sends them (SPEC §6.5); the browser suite drives them in Chromium. */
 describe('the web pages (SPEC §6.5)', () => {
   let t: TestApp;
-  let gymnasium: { id: string };
-  let komvux: { id: string };
+  let gymnasium: Record<string, any>;
+  let komvux: Record<string, any>;
   let scim: ScimClient;
   let web: WebClient;
   let formOnlyGroup: string;

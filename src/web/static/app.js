@@ -84,7 +84,12 @@
   let asking = false;
   let returnFocus = null;
 
-  const leave = (reason) => { window.location.assign(`/utloggad?orsak=${reason}`); };
+  let leaving = false;
+  const leave = (reason) => {
+    if (leaving) return;
+    leaving = true;
+    window.location.assign(`/utloggad?orsak=${reason}`);
+  };
 
   function phrase(seconds) {
     if (seconds >= 90) return `${Math.round(seconds / 60)} minuter`;
@@ -94,7 +99,7 @@
   }
 
   async function ask() {
-    if (asking) return;
+    if (asking || leaving) return;
     asking = true;
     lastAsked = Date.now();
     try {
