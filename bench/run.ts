@@ -49,6 +49,7 @@ const MODES = {
 const SCENARIOS: [string, (ctx: BenchContext) => Promise<Row[]> | Row[]][] = [
   ['users-filter', scenarios.usersFilter],
   ['users-id', scenarios.usersById],
+  ['web-users-page', scenarios.webUsersPage],
   ['group-get-excluded', scenarios.groupExcludedMembers],
   ['group-members', scenarios.groupAllMembers],
   ['paging', scenarios.paging],
@@ -170,6 +171,8 @@ async function main(): Promise<void> {
     writer: await issue('provisioner', manifest.writeOrgId),
     operator: await issue('operator'),
   };
+  // Issue 13's user list page needs an admin with a password, made as an operator would.
+  const operatorInBigOrg = await issue('operator', manifest.bigOrgId);
   await db.destroy();
 
   // 3. Both servers, each its own node process (the pid is node's, not a wrapper's).
@@ -200,6 +203,8 @@ async function main(): Promise<void> {
       ours: targets.ours,
       floor: targets.floor,
       adminHeaders: bearer(tokens.admin),
+      operatorHeaders: bearer(tokens.operator),
+      operatorInBigOrg: bearer(operatorInBigOrg),
       idmEnv: { IDM_URL: ours.url, IDM_SIGNING_KEY: jwk, DATA_DIR: path.join(tmpDir, 'data'), IDM_OPERATOR: 'idm:bench' },
       // Organisation 1 of the generator is a school, which offers this service to its tenants.
       importService: 'studietider-och-utbildningar',

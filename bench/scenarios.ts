@@ -36,6 +36,9 @@ export interface BenchContext {
   floor: Target;
   /** An admin token's headers for our /api/v1 (the CSV export is not open to provisioners). */
   adminHeaders: Record<string, string>;
+  /** An operator token's headers for the operator API, and one naming the big organisation for SCIM there. */
+  operatorHeaders: Record<string, string>;
+  operatorInBigOrg: Record<string, string>;
   /** Environment for `idm` (IDM_URL, IDM_SIGNING_KEY). */
   idmEnv: NodeJS.ProcessEnv;
   /** A service code the write organisation offers, for the import's services column. */
@@ -572,4 +575,65 @@ export function finalRss(ctx: BenchContext): Row[] {
   const ours = rssBytes(ctx.ours.pid) / MB;
   const floor = rssBytes(ctx.floor.pid) / MB;
   return [{ key: 'rss.final', scenario: 'server RSS after the whole run', unit: 'MB', ours, floor, ratio: ratioOf(ours, floor), target: '≤ 300 MB', met: ours <= 300 }];
+}
+
+/**
+ * Issue 13: a permission administrator's session in the big organisation, made as an operator
+ * would (a user with a password, registered with a declaration) and signed in through the page.
+ * Returns the Cookie header the browser would send.
+ */
+async function webSession(ctx: BenchContext): Promise<string> {
+  const userName = `webb.admin.${ctx.runId}@bench.exempel.se`;
+  const password = `Bench${ctx.runId}Lösen1`;
+  const created = await timed(ctx.ours, 'POST', '/scim/v2/Users', ctx.operatorInBigOrg, {
+    schemas: [CORE_USER], userName, password, name: { givenName: 'Webb', familyName: 'Admin' }, emails: [{ value: userName, type: 'work' }],
+  });
+  expectStatus('POST /Users (the web admin)', created, 201);
+  const userId = (JSON.parse(created.text) as { id: string }).id;
+  const grant = await timed(ctx.ours, 'POST', `/admin/v1/organisations/${ctx.manifest.bigOrgId}/administrators`, ctx.operatorHeaders, {
+    userId, reference: `bench-${ctx.runId}`, signedBy: 'Rektor Bench', signedByTitle: 'rektor', signedAt: '2026-01-01',
+  });
+  expectStatus('POST administrators', grant, 201);
+  const form = await fetch(`${ctx.ours.url}/losenord`);
+  const csrfCookie = /^(idm_csrf=[^;]+)/.exec(form.headers.getSetCookie().find((c) => c.startsWith('idm_csrf=')) ?? '')?.[1];
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+  if (!csrfCookie || !csrf) throw new Error('no CSRF token on /losenord');
+  const signIn = await fetch(`${ctx.ours.url}/logga-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ctx.ours.url, cookie: csrfCookie },
+    body: new URLSearchParams({ userName, password, _csrf: csrf }).toString(),
+  });
+  const session = /^(idm_session=[^;]+)/.exec(signIn.headers.getSetCookie().find((c) => c.startsWith('idm_session=')) ?? '')?.[1];
+  if (signIn.status !== 302 || !session) throw new Error(`signing in on /logga-in: status ${signIn.status}`);
+  return `${csrfCookie}; ${session}`;
+}
+
+/**
+ * Issue 13: the user list page (the pages' start page) for the big organisation: the first page of
+ * 50, sorted by username, and a search, each sent `sequential` times one after another.
+ */
+export async function webUsersPage(ctx: BenchContext): Promise<Row[]> {
+  const headers = { cookie: await webSession(ctx), accept: 'text/html' };
+  const measure = async (path: string, what: string): Promise<number[]> => {
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) expectStatus(what, await timed(ctx.ours, 'GET', path, headers), 200);
+    for (let i = 0; i < ctx.settings.sequential; i++) {
+      const res = await timed(ctx.ours, 'GET', path, headers);
+      expectStatus(what, res, 200);
+      if (!res.text.includes('<h1>Användare</h1>')) throw new Error(`${what}: not the user list`);
+      times.push(res.ms);
+    }
+    return times;
+  };
+  const first = await measure('/', 'GET /');
+  const search = await measure(`/?sok=${encodeURIComponent('andersson')}`, 'GET /?sok=andersson');
+  const users = ctx.manifest.sizes.bigOrgUsers.toLocaleString('en');
+  const sorted = [...first].sort((a, b) => a - b);
+  const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))];
+  return [
+    { key: 'web.users-page', scenario: `GET / — the user list page, first 50 of ${users} users (median of ${first.length})`, unit: 'ms', ours: median(first), floor: null, ratio: null, target: '< 100 ms', met: median(first) < 100, runs: { ours: first, floor: [] } },
+    { key: 'web.users-page.p95', scenario: 'GET / — the user list page, 95th percentile', unit: 'ms', ours: p95, floor: null, ratio: null, target: '—', met: null },
+    { key: 'web.users-search', scenario: `GET /?sok=andersson — a search in ${users} users (median)`, unit: 'ms', ours: median(search), floor: null, ratio: null, target: '—', met: null, note: 'co on name, username and e-mail: a scan of the organisation\'s rows', runs: { ours: search, floor: [] } },
+  ];
 }
