@@ -332,6 +332,57 @@ describe('the web pages (SPEC §6.5)', () => {
   });
 });
 
+describe('the web pages when something fails (SPEC §6.5)', () => {
+  let t: TestApp;
+  let web: WebClient;
+  let org: Record<string, any>;
+  before(async () => {
+    t = await createTestApp({ authRateLimitPerMinute: 6, authRateLimitBurst: 3, publicUrl: WEB_ORIGIN });
+    org = await t.createOrg({ name: 'Felskolan' });
+    await createAdmin(t, org.id, 'fel.admin', PASSWORD);
+    web = webClient(t);
+  });
+  after(() => t.close());
+
+  it('limits signing in per client address together with /auth, with a page that says when to try again', async () => {
+    // The clock stands still, so no allowance refills however slow the machine is.
+    t.clock.now = new Date();
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) statuses.push((await web.post('/logga-in', { userName: 'fel.admin', password: 'Gissning2026' })).status);
+    statuses.push((await t.http().post('/auth/login').send({ userName: 'fel.admin', password: 'Gissning2026' })).status);
+    assert.deepEqual(statuses, [401, 401, 401]);
+    const limited = await web.post('/logga-in', { userName: 'fel.admin', password: PASSWORD });
+    assert.equal(limited.status, 429);
+    assert.match(limited.headers['content-type'], /text\/html/);
+    assert.match(limited.headers['retry-after'], /^\d+$/);
+    assert.match(limited.text, /För många försök från din adress\. Försök igen om \d+ sekunder\./);
+  });
+
+  it('shows Tillfälligt tekniskt fel with the request id, and nothing of the cause', async () => {
+    t.clock.now = new Date(Date.now() + 3_600_000);
+    try {
+      const admin = webClient(t);
+      assert.equal((await admin.signIn('fel.admin', PASSWORD)).status, 302);
+      const user = await (await scimClient(t, org.id, 'operator')).createUser('trasig.historik');
+      // The user's history cannot be read: a server error, not the admin's doing.
+      await t.testDb.db.raw('alter table audit_events rename to audit_events_away');
+      let res;
+      try {
+        res = await admin.get(`/anvandare/${user.id}`);
+      } finally {
+        await t.testDb.db.raw('alter table audit_events_away rename to audit_events');
+      }
+      assert.equal(res.status, 500);
+      assert.match(res.headers['content-type'], /text\/html/);
+      assert.match(res.text, /<h1>Tillfälligt tekniskt fel<\/h1>/);
+      assert.match(res.text, new RegExp(`<code>${res.headers['x-request-id']}</code>`));
+      assert.doesNotMatch(res.text, /audit_events|relation|stack|at /);
+    } finally {
+      t.clock.now = new Date();
+    }
+  });
+});
+
 describe('the web pages behind https (SPEC §6.5)', () => {
   let t: TestApp;
   before(async () => {
