@@ -633,7 +633,7 @@ export async function webUsersPage(ctx: BenchContext): Promise<Row[]> {
   const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))];
   return [
     { key: 'web.users-page', scenario: `GET / — the user list page, first 50 of ${users} users (median of ${first.length})`, unit: 'ms', ours: median(first), floor: null, ratio: null, target: '< 100 ms', met: median(first) < 100, runs: { ours: first, floor: [] } },
-    { key: 'web.users-page.p95', scenario: 'GET / — the user list page, 95th percentile', unit: 'ms', ours: p95, floor: null, ratio: null, target: '—', met: null },
-    { key: 'web.users-search', scenario: `GET /?sok=andersson — a search in ${users} users (median)`, unit: 'ms', ours: median(search), floor: null, ratio: null, target: '—', met: null, note: 'co on name, username and e-mail: a scan of the organisation\'s rows', runs: { ours: search, floor: [] } },
+    { key: 'web.users-page.p95', scenario: 'GET / — the user list page, 95th percentile', unit: 'ms', ours: p95, floor: null, ratio: null, target: '', met: null },
+    { key: 'web.users-search', scenario: `GET /?sok=andersson — a search in ${users} users (median)`, unit: 'ms', ours: median(search), floor: null, ratio: null, target: '', met: null, note: 'co on name, username and e-mail: a scan of the organisation\'s rows', runs: { ours: search, floor: [] } },
   ];
 }
