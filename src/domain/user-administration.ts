@@ -138,6 +138,9 @@ function withDetails(current: CanonicalResource, details: PersonalDetails): Cano
  */
 export async function createUserWithServices(req: TenantRequest, userName: string, details: PersonalDetails, groupIds: string[]): Promise<StoredUser> {
   checkDetails(details);
+  const known = new Set((await serviceChoices(req)).map((c) => c.group.id));
+  const unknown = groupIds.find((g) => !known.has(g));
+  if (unknown) throw invalid(`Tjänsten ${unknown} finns inte i organisationen.`, 'invalidValue');
   return inTransaction(req, async (tx) => {
     const created = await createUser(tx, withDetails({ userName, active: true }, details));
     for (const groupId of groupIds) {

@@ -137,6 +137,11 @@ describe('the web pages (SPEC §6.5)', () => {
     assert.match(res.text, /<p id="tjanster-fel" class="field-error">Behörighet till Studeranderapportering ges på blankett/, 'the rule\'s words next to the services');
     assert.match(res.text, /value="rut\.rapport"/, 'what was typed is kept');
     assert.equal((await usersNamed('rut.rapport')).length, 0, 'no user is left behind');
+
+    const unknown = await web.post('/anvandare/ny', { givenName: 'Rut', familyName: 'Rapport', email: 'rut@skola.se', userName: 'rut.rapport', service: 'inte-en-tjanst' });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.text, /Tjänsten inte-en-tjanst finns inte i organisationen/);
+    assert.equal((await usersNamed('rut.rapport')).length, 0);
   });
 
   it('offers the same service at a komvux that reports by file', async () => {
