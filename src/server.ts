@@ -21,7 +21,6 @@ export interface RunningServer {
 export async function startServer(config: Config, log = pino({ level: config.logLevel })): Promise<RunningServer> {
   const database = await openDatabase(config, log);
   const { db } = database;
-  let worker: OutboxWorker | undefined;
   let server: http.Server;
   let requests: ReturnType<typeof trackRequests>;
   try {
@@ -39,7 +38,6 @@ export async function startServer(config: Config, log = pino({ level: config.log
     });
   } catch (err) {
     // A start that fails (a migration, a port in use) leaves no embedded database running.
-    await worker?.stop();
     await database.close();
     throw err;
   }
@@ -47,7 +45,7 @@ export async function startServer(config: Config, log = pino({ level: config.log
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
   // Without SMTP_URL messages wait in the outbox for the operators (idm outbox).
-  worker = config.smtpUrl ? new OutboxWorker(createRepositories(db), log, { smtpUrl: config.smtpUrl, from: config.smtpFrom, siteUrl: config.publicUrl ?? url }) : undefined;
+  const worker = config.smtpUrl ? new OutboxWorker(createRepositories(db), log, { smtpUrl: config.smtpUrl, from: config.smtpFrom, siteUrl: config.publicUrl ?? url }) : undefined;
   worker?.start();
   log.info({ url, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'listening');
 
