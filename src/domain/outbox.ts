@@ -1,3 +1,4 @@
+import { SITE_PLACEHOLDER } from '../model/outbox-message.ts';
 import type { OutboxEntry, OutboxFilter } from '../store/outbox-store.ts';
 import type { Repositories } from '../store/repositories.ts';
 
@@ -6,14 +7,15 @@ export function listOutbox(repos: Repositories, filter: OutboxFilter): Promise<O
   return repos.operator.outbox.list(filter);
 }
 
-export function outboxEntryToJson(entry: OutboxEntry): Record<string, unknown> {
+/** An outbox entry as the operator API shows it; `siteUrl` fills in the link to the web pages. */
+export function outboxEntryToJson(entry: OutboxEntry, siteUrl: string): Record<string, unknown> {
   return {
     id: entry.id,
     organisationId: entry.orgId,
     channel: entry.channel,
     recipient: entry.recipient,
     subject: entry.subject,
-    body: entry.body,
+    body: entry.body.replaceAll(SITE_PLACEHOLDER, siteUrl),
     status: entry.status,
     attempts: entry.attempts,
     lastError: entry.lastError,

@@ -16,7 +16,7 @@ export function outboxRoutes(deps: AppDeps): Router<AppState> {
     const status = ctx.query.status;
     if (status !== undefined && (typeof status !== 'string' || !/^[a-z_]{1,32}$/.test(status))) throw badRequest('status must be a status word such as pending or delivered', 'invalidValue');
     const rows = await listOutbox(deps.repos, { status, orgId: organisationParam(ctx.query.organisationId), limit: limitParam(ctx.query.limit, OUTBOX_LIMIT) });
-    sendJson(ctx, 200, rows.map(outboxEntryToJson));
+    sendJson(ctx, 200, rows.map((row) => outboxEntryToJson(row, ctx.state.publicUrl)));
   });
 
   return router;

@@ -19,13 +19,13 @@ describe('GET /admin/v1/outbox (SPEC §3.8)', () => {
     municipalityId = (await t.createOrg({ name: 'Brevkommunen', type: 'municipality', schoolForm: undefined })).id;
     const db = t.testDb.db;
     await enqueue(db, { orgId: schoolId, channel: 'letter', recipient: 'Skolgatan 1, 123 45 Exempelstad', subject: 'Användarnamn', body: 'Ditt användarnamn är anna\r\n', createdAt: minutes(1) });
-    await outboxStore(db).enqueue({ orgId: schoolId, channel: 'email', recipient: 'anna@example.se', subject: 'Engångslösenord', body: 'Logga in med …', createdAt: minutes(2) });
+    await outboxStore(db).enqueue({ orgId: schoolId, channel: 'email', recipient: 'anna@example.se', subject: 'Engångslösenord', body: 'Välj lösenord på {{webbplats}}/byt-engangslosenord', createdAt: minutes(2) });
     const delivered = await enqueue(db, { orgId: municipalityId, channel: 'email', recipient: 'kim@example.se', subject: 'Engångslösenord', body: 'Logga in med …', createdAt: minutes(3) });
     await db('outbox').where({ id: delivered }).update({ status: 'delivered', attempts: 1, delivered_at: minutes(4) });
   });
   after(() => t.close());
 
-  const get = (query = '', token = op) => t.http().get(`/admin/v1/outbox${query}`).set('Authorization', `Bearer ${token}`);
+  const get = (query = '', token = op) => t.http().get(`/admin/v1/outbox${query}`).set('Authorization', `Bearer ${token}`).set('Host', 'idm.test');
 
   it('lists every message newest first with its delivery state', async () => {
     const res = await get();
@@ -46,6 +46,7 @@ describe('GET /admin/v1/outbox (SPEC §3.8)', () => {
     });
     assert.match(res.body[0].id, /^\d+$/);
     assert.equal(res.body[2].body, 'Ditt användarnamn är anna\r\n');
+    assert.equal(res.body[1].body, 'Välj lösenord på http://idm.test/byt-engangslosenord', 'the link to the web pages, at the address the operator reached');
     assert.equal(res.body[2].deliveredAt, null);
   });
 
