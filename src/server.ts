@@ -6,6 +6,7 @@ import { createRepositories } from './store/repositories.ts';
 import { loadOrCreateSigningKey } from './auth/signing-key.ts';
 import { buildApp } from './app.ts';
 import { OutboxWorker } from './delivery/outbox-worker.ts';
+import { EventPushWorker } from './events/push-worker.ts';
 import { closeGracefully, trackRequests } from './http/draining.ts';
 import { refuseConnect } from './http/connect-refusal.ts';
 import path from 'node:path';
@@ -22,6 +23,7 @@ export async function startServer(config: Config, log = pino({ level: config.log
   const database = await openDatabase(config, log);
   const { db } = database;
   let worker: OutboxWorker | undefined;
+  let pusher: EventPushWorker | undefined;
   let server: http.Server;
   let requests: ReturnType<typeof trackRequests>;
   try {
@@ -32,6 +34,9 @@ export async function startServer(config: Config, log = pino({ level: config.log
     // Without SMTP_URL messages wait in the outbox for the operators (idm outbox).
     worker = config.smtpUrl ? new OutboxWorker(createRepositories(db), log, { smtpUrl: config.smtpUrl, from: config.smtpFrom }) : undefined;
     worker?.start();
+    // Change events to push receivers (SPEC §6.6); with none registered it only looks now and then.
+    pusher = new EventPushWorker(createRepositories(db), key, log, { issuer: config.issuer });
+    pusher.start();
     requests = trackRequests(app.callback());
     server = http.createServer(requests.listener);
     server.on('connect', refuseConnect(log));
@@ -43,6 +48,7 @@ export async function startServer(config: Config, log = pino({ level: config.log
   } catch (err) {
     // A start that fails (a migration, a port in use) leaves no embedded database running.
     await worker?.stop();
+    await pusher?.stop();
     await database.close();
     throw err;
   }
@@ -58,6 +64,7 @@ export async function startServer(config: Config, log = pino({ level: config.log
     stopping ??= (async () => {
       await closeGracefully(server, requests, config.shutdownGraceMs, log);
       await worker?.stop();
+      await pusher?.stop();
       await database.close();
       log.info('stopped');
     })();
