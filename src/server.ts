@@ -35,7 +35,7 @@ export async function startServer(config: Config, log = pino({ level: config.log
     worker = config.smtpUrl ? new OutboxWorker(createRepositories(db), log, { smtpUrl: config.smtpUrl, from: config.smtpFrom }) : undefined;
     worker?.start();
     // Change events to push receivers (SPEC §6.6); with none registered it only looks now and then.
-    pusher = new EventPushWorker(createRepositories(db), key, log, { issuer: config.issuer });
+    pusher = new EventPushWorker(createRepositories(db), key, log, { issuer: config.issuer, leaseMs: config.eventLeaseSeconds * 1000 });
     pusher.start();
     requests = trackRequests(app.callback());
     server = http.createServer(requests.listener);

@@ -30,6 +30,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** The longest an RFC 8936 poll waits for events (SPEC §6.6). */
   eventPollWaitSeconds: number;
+  /** How long a process holds a push receiver it delivers to; one that dies leaves it this long (SPEC §6.6). */
+  eventLeaseSeconds: number;
   /** Public JWKs of earlier signing keys, still published at /.well-known/jwks.json (JSON array). */
   retiredPublicKeys: string | undefined;
 }
@@ -81,5 +83,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: urlFrom(env, 'IDM_PUBLIC_URL'),
     eventPollWaitSeconds: intFrom(env, 'EVENT_POLL_WAIT_SECONDS', 30),
     retiredPublicKeys: env.IDM_RETIRED_PUBLIC_KEYS || undefined,
+    eventLeaseSeconds: intFrom(env, 'EVENT_LEASE_SECONDS', 60),
   };
 }
