@@ -4,7 +4,8 @@ import type { Repositories } from '../store/repositories.ts';
 import type { ClaimedReceiver } from '../store/events-store.ts';
 import type { LogPosition } from '../model/receiver.ts';
 import { backoffMs, PollingLoop } from '../delivery/polling-loop.ts';
-import { SET_MEDIA_TYPE, signChange } from './set-signer.ts';
+import { signChange, type SignedSet } from './set-signer.ts';
+import { SetPoster } from './set-poster.ts';
 
 export interface PushOptions {
   /** The SETs' `iss`. */
@@ -22,7 +23,6 @@ export interface PushOptions {
   requestTimeoutMs?: number;
   now?: () => Date;
   random?: () => number;
-  fetch?: typeof fetch;
 }
 
 /** What one claim of a receiver came to. */
@@ -56,6 +56,7 @@ type Outcome = { kind: 'delivered' } | { kind: 'parked'; error: string } | { kin
 export class EventPushWorker {
   private readonly loop: PollingLoop;
   private readonly now: () => Date;
+  private readonly poster: SetPoster;
 
   constructor(
     private readonly repos: Repositories,
@@ -64,6 +65,7 @@ export class EventPushWorker {
     private readonly options: PushOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.poster = new SetPoster(options.requestTimeoutMs ?? 10_000);
     this.loop = new PollingLoop(() => this.deliverOnce().then((r) => r.more), options.intervalMs ?? 500, log, 'event push delivery');
   }
 
@@ -71,8 +73,9 @@ export class EventPushWorker {
     this.loop.start();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    this.poster.close();
   }
 
   /** Runs until no receiver has anything it can be sent now; returns how many SETs were delivered. For tests and benchmarks. */
@@ -108,11 +111,22 @@ export class EventPushWorker {
       return held;
     };
     let failure: string | undefined;
+    // Each SET is signed while the one before it is on its way: the POSTs go one at a time, in
+    // order, and the signing costs no time of its own.
+    const sign = (i: number): Promise<SignedSet | undefined> | undefined => {
+      if (i >= entries.length) return undefined;
+      const signing = signChange(this.key, this.options.issuer, claim.receiver, entries[i], this.now());
+      // A SET signed ahead and then not sent is dropped; its failure is no one's concern.
+      signing.catch(() => undefined);
+      return signing;
+    };
+    let next = sign(0);
     try {
-      for (const entry of entries) {
+      for (const [i, entry] of entries.entries()) {
         // Half the lease spent: stop, so the claim never runs out while this process still sends.
         if (this.now().getTime() - started.getTime() > leaseMs / 2) break;
-        const set = await signChange(this.key, this.options.issuer, claim.receiver, entry, this.now());
+        const set = await next;
+        next = sign(i + 1);
         if (set) {
           const outcome = await this.post(claim.receiver.endpointUrl!, set.token);
           if (outcome.kind === 'retry') {
@@ -151,22 +165,15 @@ export class EventPushWorker {
   }
 
   private async post(url: string, token: string): Promise<Outcome> {
-    let response: Response;
+    let response;
     try {
-      response = await (this.options.fetch ?? fetch)(url, {
-        method: 'POST',
-        headers: { 'Content-Type': SET_MEDIA_TYPE, Accept: 'application/json' },
-        body: token,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? 10_000),
-      });
+      response = await this.poster.post(url, token);
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      return { kind: 'retry', error: `no answer from ${url}: ${cause ?? (err as Error).message}` };
+      const code = (err as { code?: string }).code;
+      return { kind: 'retry', error: `no answer from ${url}: ${code ?? (err as Error).message}` };
     }
-    const text = await response.text().catch(() => '');
     if (response.status >= 200 && response.status < 300) return { kind: 'delivered' };
-    const body = parseErrorBody(text);
+    const body = parseErrorBody(response.body);
     const described = `HTTP ${response.status}${body ? ` ${body.err}${body.description ? `: ${body.description}` : ''}` : ''}`;
     // RFC 8935 §2.3: a 400 carries {"err", "description"}; the code says whose fault it is.
     if (response.status === 400 && (!body || SET_REFUSED.has(body.err))) return { kind: 'parked', error: described };
