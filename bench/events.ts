@@ -3,6 +3,8 @@
 //
 //   node --import tsx bench/events.ts [--changes 10000] [--duration 8] [--reps 3] [--connections 16] [--no-results]
 //
+//   npm run bench -- --events [--changes N] [--duration S] [--reps N] [--connections N] [--no-results]
+//
 // 1. Delivery: `--changes` users are created (by Bulk) while a push receiver is paused; then it is
 //    enabled and the time until a local receiver (in this process, answering 202 to each SET) has
 //    them all gives events/s. Target ≥ 2,000 events/s.
@@ -26,22 +28,19 @@ import { serverUrl, databaseUrl, maintenanceUrl } from './lib/pg-url.ts';
 import type { LoadResult, LoadSpec } from './lib/load-worker.ts';
 import { codeRevision } from './report.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    changes: { type: 'string', default: '10000' },
-    duration: { type: 'string', default: '8' },
-    reps: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '16' },
-    'no-results': { type: 'boolean' },
-  },
-});
-const CHANGES = Number(args.changes);
-const DURATION = Number(args.duration);
-const REPS = Number(args.reps);
-const CONNECTIONS = Number(args.connections);
+export interface EventsBenchOptions {
+  changes: number;
+  durationSeconds: number;
+  reps: number;
+  connections: number;
+  /** The results file to append the section to; none: print only. */
+  results?: string;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function main(): Promise<void> {
+export async function runEventsBench(options: EventsBenchOptions): Promise<void> {
+  const { changes: CHANGES, durationSeconds: DURATION, reps: REPS, connections: CONNECTIONS } = options;
   const pgServer = serverUrl();
   const dbName = `idm_bench_events_${Date.now()}`;
   const admin = new pg.Client({ connectionString: maintenanceUrl(pgServer) });
@@ -132,7 +131,7 @@ async function main(): Promise<void> {
     const section = [
       `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — change events (issue 14)`,
       '',
-      `Command: \`node --import tsx bench/events.ts --changes ${CHANGES} --duration ${DURATION} --reps ${REPS} --connections ${CONNECTIONS}\` (${codeRevision()}; PostgreSQL ${(await admin.query('show server_version')).rows[0].server_version}; ${os.cpus().length} cores, load ${load} at the end).`,
+      `Command: \`npm run bench -- --events --changes ${CHANGES} --duration ${DURATION} --reps ${REPS} --connections ${CONNECTIONS}\` (${codeRevision()}; PostgreSQL ${(await admin.query('show server_version')).rows[0].server_version}; ${os.cpus().length} cores, load ${load} at the end).`,
       '',
       '| figure | value | target | met? |',
       '|---|---|---|---|',
@@ -145,7 +144,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n');
     console.log(`\n${section}`);
-    if (!args['no-results']) fs.appendFileSync(path.join(import.meta.dirname, 'RESULTS.md'), `\n${section}`);
+    if (options.results) fs.appendFileSync(options.results, `\n${section}`);
   } finally {
     await server.stop();
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
@@ -154,4 +153,19 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === new URL(import.meta.url).pathname;
+if (isMain) {
+  const { values } = parseArgs({
+    options: {
+      changes: { type: 'string', default: '10000' },
+      duration: { type: 'string', default: '8' },
+      reps: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '16' },
+      'no-results': { type: 'boolean' },
+    },
+  });
+  await runEventsBench({
+    changes: Number(values.changes), durationSeconds: Number(values.duration), reps: Number(values.reps), connections: Number(values.connections),
+    results: values['no-results'] ? undefined : path.join(import.meta.dirname, 'RESULTS.md'),
+  });
+}
