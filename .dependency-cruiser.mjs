@@ -3,7 +3,7 @@
 //
 //   entry     src/server.ts, src/app.ts, src/cli/main.ts
 //   edge      src/http/, src/cli/, src/web/      (http, cli and web never import each other)
-//   delivery  src/delivery/                      (the outbox worker)
+//   delivery  src/delivery/, src/events/         (the outbox worker; change events: SETs, push and poll)
 //   domain    src/domain/
 //   auth      src/auth/                          (crypto and token primitives)
 //   store     src/store/                         (the only place that knows SQL)
@@ -18,7 +18,7 @@
 const LAYERS = [
   { name: 'entry', path: '^src/(server|app)\\.ts$|^src/cli/main\\.ts$' },
   { name: 'edge', path: '^src/(http|cli|web)/' },
-  { name: 'delivery', path: '^src/delivery/' },
+  { name: 'delivery', path: '^src/(delivery|events)/' },
   { name: 'domain', path: '^src/domain/' },
   { name: 'auth', path: '^src/auth/' },
   { name: 'store', path: '^src/store/' },

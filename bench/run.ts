@@ -38,6 +38,7 @@ import { appendResults, codeRevision, machineInfo, markdownSection, table } from
 import { explainScenarios, type ExplainTokens } from './explain.ts';
 import { runScale } from './scale.ts';
 import { runPeer } from './side-by-side.ts';
+import { runEventsBench } from './events.ts';
 import { serverUrl } from './lib/pg-url.ts';
 
 const MODES = {
@@ -84,6 +85,8 @@ const ARGS = {
   'drop-db': { type: 'boolean' },
   scale: { type: 'boolean' },
   peer: { type: 'boolean' },
+  events: { type: 'boolean' },
+  changes: { type: 'string' },
   'peer-users': { type: 'string' },
   sizes: { type: 'string' },
   requests: { type: 'string' },
@@ -123,6 +126,14 @@ async function main(): Promise<void> {
   const manifestPath = values.manifest ?? DEFAULT_MANIFEST;
   if (values.scale) return scaleMain(values, loadAtStart, started);
   if (values.peer) return peerMain(values, loadAtStart, started, defaults);
+  if (values.events) {
+    // Issue 14: change events' delivery rate and write cost (bench/events.ts), on a database of its own.
+    const number = (name: string, fallback: number) => (typeof values[name as keyof typeof values] === 'string' ? Number(values[name as keyof typeof values]) : fallback);
+    return runEventsBench({
+      changes: number('changes', 10_000), durationSeconds: number('duration', 8), reps: number('reps', 3), connections: Number((values.connections ?? '16').split(',')[0]),
+      results: values['no-results'] ? undefined : (values.results ?? path.join(BENCH_DIR, 'RESULTS.md')),
+    });
+  }
 
   // 1. The data set.
   const wanted = generateOptionsFromArgs(values, defaults);

@@ -16,6 +16,9 @@ import { purgeRoutes } from './http/admin/purge-routes.ts';
 import { outboxRoutes } from './http/admin/outbox-routes.ts';
 import { importRoutes } from './http/admin/import-routes.ts';
 import { adminAuditRoutes } from './http/admin/audit-routes.ts';
+import { receiversRoutes } from './http/admin/receivers-routes.ts';
+import { pollRoutes } from './http/events/poll-routes.ts';
+import { jwksRoutes } from './http/events/jwks-routes.ts';
 import { apiRoutes } from './http/api/api-routes.ts';
 import { oneTimePasswordRoutes } from './http/api/one-time-password-routes.ts';
 import { discoveryRoutes } from './http/scim/discovery-routes.ts';
@@ -58,6 +61,7 @@ export function buildApp(given: AppInput): Koa<AppState> {
   const webDeps: WebDeps = { ...deps, sessions, authLimit: authLimit as unknown as WebDeps['authLimit'] };
   const routers = [
     healthRoutes(deps),
+    jwksRoutes(deps),
     authRoutes(deps, sessions, requireToken, authLimit),
     withPrefix('/admin/v1', [requireToken, requireRole('operator')],
       organisationsRoutes(deps),
@@ -67,7 +71,9 @@ export function buildApp(given: AppInput): Koa<AppState> {
       purgeRoutes(deps),
       outboxRoutes(deps),
       importRoutes(deps),
-      adminAuditRoutes(deps)),
+      adminAuditRoutes(deps),
+      receiversRoutes(deps)),
+    withPrefix('/events/v1', [requireToken, requireRole('receiver')], pollRoutes(deps)),
     withPrefix('/api/v1', [requireToken, requireRole('admin', 'operator')], apiRoutes(deps), oneTimePasswordRoutes(deps)),
     withPrefix('/scim/v2', [requireToken, requireRole('admin', 'user', 'provisioner', 'operator')], meRoutes(deps)),
     withPrefix('/scim/v2', [requireToken, requireRole('admin', 'provisioner', 'operator'), throttle],

@@ -3,9 +3,10 @@ import pino from 'pino';
 import { loadConfig, type Config } from './config/config.ts';
 import { openDatabase, migrate, type Db } from './store/db.ts';
 import { createRepositories } from './store/repositories.ts';
-import { loadOrCreateSigningKey } from './auth/signing-key.ts';
+import { loadOrCreateSigningKey, type SigningKey } from './auth/signing-key.ts';
 import { buildApp } from './app.ts';
 import { OutboxWorker } from './delivery/outbox-worker.ts';
+import { EventPushWorker } from './events/push-worker.ts';
 import { closeGracefully, trackRequests } from './http/draining.ts';
 import { refuseConnect } from './http/connect-refusal.ts';
 import path from 'node:path';
@@ -21,12 +22,13 @@ export interface RunningServer {
 export async function startServer(config: Config, log = pino({ level: config.logLevel })): Promise<RunningServer> {
   const database = await openDatabase(config, log);
   const { db } = database;
+  let key: SigningKey;
   let server: http.Server;
   let requests: ReturnType<typeof trackRequests>;
   try {
     const applied = await migrate(db);
     if (applied.length) log.info({ migrations: applied }, 'migrations applied');
-    const key = await loadOrCreateSigningKey(config.dataDir, config.signingKey);
+    key = await loadOrCreateSigningKey(config.dataDir, config.signingKey);
     const app = buildApp({ db, config, key, log, now: () => new Date() });
     requests = trackRequests(app.callback());
     server = http.createServer(requests.listener);
@@ -47,6 +49,9 @@ export async function startServer(config: Config, log = pino({ level: config.log
   // Without SMTP_URL messages wait in the outbox for the operators (idm outbox).
   const worker = config.smtpUrl ? new OutboxWorker(createRepositories(db), log, { smtpUrl: config.smtpUrl, from: config.smtpFrom, siteUrl: config.publicUrl ?? url }) : undefined;
   worker?.start();
+  // Change events to push receivers (SPEC §6.6); with none registered it only looks now and then.
+  const pusher = new EventPushWorker(createRepositories(db), key, log, { issuer: config.issuer, leaseMs: config.eventLeaseSeconds * 1000 });
+  pusher.start();
   log.info({ url, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'listening');
 
   let stopping: Promise<void> | undefined;
@@ -56,6 +61,7 @@ export async function startServer(config: Config, log = pino({ level: config.log
     stopping ??= (async () => {
       await closeGracefully(server, requests, config.shutdownGraceMs, log);
       await worker?.stop();
+      await pusher.stop();
       await database.close();
       log.info('stopped');
     })();

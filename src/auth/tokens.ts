@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { SigningKey } from './signing-key.ts';
-import { isRole, needsOrganisation, type Principal, type Role } from '../model/principal.ts';
+import { isRole, namesReceiver, needsOrganisation, type Principal, type Role } from '../model/principal.ts';
 
 export { ROLES, isRole, type Principal, type PrincipalRole, type Role } from '../model/principal.ts';
 
@@ -16,6 +16,8 @@ export interface IssueRequest {
   role: Role;
   subject: string;
   orgId?: string;
+  /** For role receiver: the receiver the token is bound to (claim `receiver`). */
+  receiverId?: string;
   ttlSeconds: number;
   jti?: string;
 }
@@ -26,6 +28,7 @@ export async function signToken(key: SigningKey, settings: TokenSettings, req: I
   const exp = iat + req.ttlSeconds;
   const claims: Record<string, unknown> = { role: req.role };
   if (req.orgId) claims.org = req.orgId;
+  if (req.receiverId) claims.receiver = req.receiverId;
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid })
     .setIssuer(settings.issuer)
@@ -67,7 +70,12 @@ export async function verifyTokenSignature(key: SigningKey, settings: TokenSetti
   const org = payload.org;
   if (org !== undefined && typeof org !== 'string') throw new TokenRejected('the token has an invalid org claim');
   if (needsOrganisation(payload.role) && !org) throw new TokenRejected(`a ${payload.role} token must name an organisation`);
-  return { role: payload.role, subject: payload.sub!, orgId: org, jti: payload.jti!, expiresAt: payload.exp! * 1000 };
+  const receiver = payload.receiver;
+  if (namesReceiver(payload.role) !== (typeof receiver === 'string')) throw new TokenRejected('only a receiver token names a receiver, and it must');
+  if (namesReceiver(payload.role) && org !== undefined) throw new TokenRejected('a receiver token names no organisation');
+  const principal: Principal = { role: payload.role, subject: payload.sub!, orgId: org, jti: payload.jti!, expiresAt: payload.exp! * 1000 };
+  if (typeof receiver === 'string') principal.receiverId = receiver;
+  return principal;
 }
 
 function describeJoseError(err: unknown): string {

@@ -30,6 +30,12 @@ export interface Config {
   authRateLimitBurst: number;
   /** The server's address as clients reach it (behind a proxy); otherwise taken from each request's Host. */
   publicUrl: string | undefined;
+  /** The longest an RFC 8936 poll waits for events (SPEC §6.6). */
+  eventPollWaitSeconds: number;
+  /** How long a process holds a push receiver it delivers to; one that dies leaves it this long (SPEC §6.6). */
+  eventLeaseSeconds: number;
+  /** Public JWKs of earlier signing keys, still published at /.well-known/jwks.json (JSON array). */
+  retiredPublicKeys: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -79,5 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authRateLimitPerMinute: intFrom(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 20),
     authRateLimitBurst: intFrom(env, 'AUTH_RATE_LIMIT_BURST', 20),
     publicUrl: urlFrom(env, 'IDM_PUBLIC_URL'),
+    eventPollWaitSeconds: intFrom(env, 'EVENT_POLL_WAIT_SECONDS', 30),
+    retiredPublicKeys: env.IDM_RETIRED_PUBLIC_KEYS || undefined,
+    eventLeaseSeconds: intFrom(env, 'EVENT_LEASE_SECONDS', 60),
   };
 }

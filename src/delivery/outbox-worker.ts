@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ClaimedMessage } from '../store/outbox-delivery-store.ts';
 import type { Repositories } from '../store/repositories.ts';
 import { bodyWithSecret } from '../model/outbox-message.ts';
+import { backoffMs, PollingLoop } from './polling-loop.ts';
 
 export interface WorkerOptions {
   smtpUrl: string;
@@ -17,7 +18,7 @@ export interface WorkerOptions {
 
 /** Exponential backoff from 30 seconds, capped at an hour. */
 export function retryDelayMs(attempts: number): number {
-  return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
+  return backoffMs(attempts, 30_000, 3_600_000);
 }
 
 /**
@@ -26,9 +27,7 @@ export function retryDelayMs(attempts: number): number {
  */
 export class OutboxWorker {
   private readonly transport: Transporter;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly repos: Repositories,
@@ -36,24 +35,15 @@ export class OutboxWorker {
     private readonly options: WorkerOptions,
   ) {
     this.transport = nodemailer.createTransport(options.smtpUrl);
+    this.loop = new PollingLoop(async () => void (await this.deliverBatch()), options.intervalMs ?? 2000, log, 'outbox delivery');
   }
 
   start(): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.deliverBatch()
-        .then(() => undefined, (err) => this.log.error({ err }, 'outbox delivery failed'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs ?? 2000);
-        });
-    };
-    tick();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     this.transport.close();
   }
 

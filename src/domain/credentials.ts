@@ -82,6 +82,9 @@ export async function sendNewOneTimePassword(tx: TenantRequest, userId: string, 
   await sessions.endAllOf(user.id, tx.now);
   await outbox.enqueue({ ...oneTimePasswordEmail(tx.org, user.id, email, secret, expiresAt), createdAt: tx.now });
   await audit(tx, { action: reason === 'ordered' ? 'otp.order' : 'otp.forgotten', resourceType: 'User', resourceId: user.id });
+  if (status !== user.credential_status) {
+    await audit(tx, { action: 'credentials.status', resourceType: 'User', resourceId: user.id, changes: { credentialStatus: { before: user.credential_status, after: status } } });
+  }
 }
 
 /** POST /api/v1/users/{id}/one-time-password: an admin orders one for a user of the organisation. */

@@ -120,6 +120,7 @@ async function refusalFor(trx: TenantRepositories, req: AuthRequest, user: Crede
     const lockedUntil = new Date(req.now.getTime() + LOCKOUT_MS);
     await store.update(user.id, { failed_logins: 0, locked_until: lockedUntil, credential_status: 'locked' });
     await authAudit(trx, user, 'login.lockout', req);
+    await credentialStatusAudit(trx, user, 'locked', req);
     const email = preferredEmail(user.data.emails);
     if (email) await trx.outbox.enqueue({ ...lockoutEmail(org, user.id, email, failures, lockedUntil), createdAt: req.now });
   }
@@ -129,4 +130,16 @@ async function refusalFor(trx: TenantRepositories, req: AuthRequest, user: Crede
 /** SPEC §3.7: auth events name the user as actor, and the request. */
 export async function authAudit(trx: TenantRepositories, user: Pick<CredentialRow, 'id' | 'user_name'>, action: string, req: Pick<AuthRequest, 'now' | 'requestId'>): Promise<void> {
   await trx.audit.append({ actorSubject: user.user_name, actorRole: 'user', action, resourceType: 'User', resourceId: user.id, requestId: req.requestId }, req.now);
+}
+
+/**
+ * A change of the user's credentialStatus, as its own audit event: receivers of change events
+ * hear of it (SPEC §6.6). Nothing is written when the status stays what it was.
+ */
+export async function credentialStatusAudit(trx: TenantRepositories, user: Pick<CredentialRow, 'id' | 'user_name' | 'credential_status'>, after: string, req: Pick<AuthRequest, 'now' | 'requestId'>): Promise<void> {
+  if (user.credential_status === after) return;
+  await trx.audit.append({
+    actorSubject: user.user_name, actorRole: 'user', action: 'credentials.status', resourceType: 'User', resourceId: user.id, requestId: req.requestId,
+    changes: { credentialStatus: { before: user.credential_status, after } },
+  }, req.now);
 }

@@ -6,7 +6,7 @@ import { newSessionToken, sessionTokenHash } from '../auth/session-tokens.ts';
 import type { Principal } from '../model/principal.ts';
 import { describePasswordProblems, passwordProblems } from './password-policy.ts';
 import { newOneTimePassword, sendNewOneTimePassword } from './credentials.ts';
-import { authAudit, signIn, type AuthRequest } from './sign-in-attempt.ts';
+import { authAudit, credentialStatusAudit, signIn, type AuthRequest } from './sign-in-attempt.ts';
 import { ADMIN_SERVICE } from '../model/catalog.ts';
 import { preferredEmail } from './emails.ts';
 import type { TenantRequest } from './tenant-request.ts';
@@ -33,6 +33,7 @@ export async function login(req: AuthRequest, userName: string, secret: string, 
     const token = newSessionToken();
     const session = await trx.sessions.open(user.id, sessionTokenHash(token), used === 'otp', now, settings.absoluteMs);
     await authAudit(trx, user, used === 'otp' ? 'login.one-time-password' : 'login', req);
+    await credentialStatusAudit(trx, user, status, req);
     const admin = await trx.credentials.isMemberOfService(user.id, ADMIN_SERVICE);
     return { token, passwordChangeOnly: used === 'otp', role: admin ? 'admin' : 'user', idleExpiresAt: new Date(now.getTime() + settings.idleMs), expiresAt: new Date(session.expires_at) };
   });
@@ -59,6 +60,7 @@ export async function changePassword(req: AuthRequest, body: { userName: string;
     });
     await trx.sessions.endAllOf(user.id, req.now);
     await authAudit(trx, user, 'password.change', req);
+    await credentialStatusAudit(trx, user, 'active', req);
   });
 }
 

@@ -1,6 +1,7 @@
 import type { SigningKey } from '../auth/signing-key.ts';
 import { parseTtl, signToken, type TokenSettings } from '../auth/tokens.ts';
-import { isRole, needsOrganisation, type Role } from '../model/principal.ts';
+import { isRole, namesReceiver, needsOrganisation, type Role } from '../model/principal.ts';
+import { isUuid } from '../model/ids.ts';
 import { invalid, notFound } from '../model/outcomes.ts';
 import type { IssuedToken } from '../store/tokens-store.ts';
 import type { Repositories } from '../store/repositories.ts';
@@ -12,19 +13,28 @@ export interface TokenRequest {
   role: Role;
   subject: string;
   orgId: string | undefined;
+  /** For role receiver (SPEC §6.6). */
+  receiverId?: string;
   ttlSeconds: number;
 }
 
 export function parseTokenRequest(body: unknown): TokenRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the body must be a JSON object', 'invalidSyntax');
   const input = body as Record<string, unknown>;
-  if (!isRole(input.role)) throw invalid('role must be admin, provisioner or operator', 'invalidValue');
+  if (!isRole(input.role)) throw invalid('role must be admin, provisioner, operator or receiver', 'invalidValue');
   if (typeof input.subject !== 'string' || input.subject.trim() === '' || input.subject.length > 200) {
     throw invalid('subject must be a non-empty string of at most 200 characters', 'invalidValue');
   }
   const org = input.organisationId ?? input.org;
   if (org !== undefined && org !== null && typeof org !== 'string') throw invalid('organisationId must be a string', 'invalidValue');
   if (needsOrganisation(input.role) && !org) throw invalid(`a ${input.role} token needs an organisationId`, 'invalidValue');
+  const receiverId = input.receiverId;
+  if (namesReceiver(input.role)) {
+    if (typeof receiverId !== 'string' || !isUuid(receiverId)) throw invalid('a receiver token needs the receiverId of a registered receiver', 'invalidValue');
+    if (org) throw invalid('a receiver token names no organisation', 'invalidValue');
+  } else if (receiverId !== undefined && receiverId !== null) {
+    throw invalid('only a receiver token names a receiverId', 'invalidValue');
+  }
   let ttlSeconds = 3600;
   if (input.ttl !== undefined) {
     try {
@@ -36,7 +46,7 @@ export function parseTokenRequest(body: unknown): TokenRequest {
       throw invalid(`ttl must be between 1 second and ${MAX_TTL_SECONDS / 86400} days`, 'invalidValue');
     }
   }
-  return { role: input.role, subject: input.subject.trim(), orgId: (org as string | undefined) || undefined, ttlSeconds };
+  return { role: input.role, subject: input.subject.trim(), orgId: (org as string | undefined) || undefined, receiverId: namesReceiver(input.role) ? (receiverId as string).toLowerCase() : undefined, ttlSeconds };
 }
 
 /** What tokens are signed with. */
@@ -85,7 +95,8 @@ function actorOf(acting: Acting) {
 
 async function signAndRecord(repos: Repositories, { key, settings }: TokenSigner, req: TokenRequest, issuedBy: string, now: Date) {
   if (req.orgId && !(await repos.operator.organisations.find(req.orgId))) throw notFound(`no organisation ${req.orgId}`);
-  const signed = await signToken(key, settings, { role: req.role, subject: req.subject, orgId: req.orgId, ttlSeconds: req.ttlSeconds }, now.getTime());
+  if (req.receiverId && !(await repos.operator.events.find(req.receiverId))) throw notFound(`no receiver ${req.receiverId}`);
+  const signed = await signToken(key, settings, { role: req.role, subject: req.subject, orgId: req.orgId, receiverId: req.receiverId, ttlSeconds: req.ttlSeconds }, now.getTime());
   const record: IssuedToken = {
     jti: signed.jti,
     orgId: req.orgId ?? null,

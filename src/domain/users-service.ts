@@ -128,7 +128,7 @@ export async function createUsers(req: TenantRequest, resources: CanonicalResour
     try {
       if (managerRefusals[i]) throw managerRefusals[i];
       const passwordHash = await checkPassword(req, password, write.userName);
-      accepted.push({ index, user: { id: crypto.randomUUID(), write, passwordHash, auditChanges: diffResources({}, resource) } });
+      accepted.push({ index, user: { id: crypto.randomUUID(), write, passwordHash, auditChanges: diffResources({}, { ...resource, active: write.active }) } });
     } catch (err) {
       refuse(index, err);
     }

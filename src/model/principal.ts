@@ -1,5 +1,5 @@
 /** The roles a token carries (SPEC §6.1). */
-export const ROLES = ['admin', 'provisioner', 'operator'] as const;
+export const ROLES = ['admin', 'provisioner', 'operator', 'receiver'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function isRole(value: unknown): value is Role {
@@ -20,6 +20,8 @@ export interface Principal {
   orgId: string | undefined;
   jti: string;
   expiresAt: number;
+  /** For role `receiver`: the change-event receiver the token is bound to (SPEC §6.6). */
+  receiverId?: string;
   /** Set when the bearer is a session token of a signed-in user (SPEC §6.2). */
   session?: { id: string; userId: string; passwordChangeOnly: boolean };
 }
@@ -29,5 +31,10 @@ export interface Principal {
  * read when a token is issued and again when one is verified.
  */
 export function needsOrganisation(role: Role): boolean {
-  return role !== 'operator';
+  return role !== 'operator' && role !== 'receiver';
+}
+
+/** SPEC §2: a `receiver` token names its receiver and no organisation; no other token names a receiver. */
+export function namesReceiver(role: Role): boolean {
+  return role === 'receiver';
 }

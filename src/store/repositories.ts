@@ -8,6 +8,7 @@ import { auditStore, tenantAudit } from './audit-store.ts';
 import { allOrganisationsAuditReader, auditReader } from './audit-query.ts';
 import { outboxStore, tenantOutbox } from './outbox-store.ts';
 import { outboxDeliveryStore } from './outbox-delivery-store.ts';
+import { eventsStore } from './events-store.ts';
 import { adminDeclarationsStore } from './admin-declarations-store.ts';
 import { terminationQueue, terminationsStore } from './terminations-store.ts';
 import { userImportStore } from './user-import-store.ts';
@@ -102,6 +103,8 @@ function operatorRepositories(db: Knex) {
     terminations: terminationQueue(db),
     outbox: outboxStore(db),
     outboxDelivery: outboxDeliveryStore(db),
+    /** Change-event receivers and their place in the change log (SPEC §6.6). */
+    events: eventsStore(db),
     audit: auditStore(db),
     auditTrail: allOrganisationsAuditReader(db),
   };

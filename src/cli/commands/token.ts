@@ -9,11 +9,12 @@ export function registerToken(program: Command, cli: CliContext): void {
     .command('issue')
     .description('issue a token; prints only the token')
     .option('--org <id>', 'the organisation (required except for an operator)')
-    .requiredOption('--role <role>', 'admin, provisioner or operator')
+    .requiredOption('--role <role>', 'admin, provisioner, operator or receiver')
+    .option('--receiver <id>', 'for --role receiver: the receiver that polls with it')
     .requiredOption('--subject <name>', 'who or what the token is for')
     .option('--ttl <lifetime>', 'lifetime, e.g. 30m, 1h, 30d', '1h')
     .action(async (opts) => {
-      const issued = await cli.api()('POST', '/tokens', { organisationId: opts.org, role: opts.role, subject: opts.subject, ttl: opts.ttl });
+      const issued = await cli.api()('POST', '/tokens', { organisationId: opts.org, receiverId: opts.receiver, role: opts.role, subject: opts.subject, ttl: opts.ttl });
       process.stdout.write(`${issued.token}\n`);
     });
 
