@@ -7,6 +7,7 @@ import { sessionDirectory, sessionsStore } from './sessions-store.ts';
 import { auditStore, tenantAudit } from './audit-store.ts';
 import { allOrganisationsAuditReader, auditReader } from './audit-query.ts';
 import { outboxStore, tenantOutbox } from './outbox-store.ts';
+import { poolStats, type PoolStats } from './pool-stats.ts';
 import { outboxDeliveryStore } from './outbox-delivery-store.ts';
 import { adminDeclarationsStore } from './admin-declarations-store.ts';
 import { terminationQueue, terminationsStore } from './terminations-store.ts';
@@ -64,6 +65,7 @@ export function createRepositories(db: Knex): Repositories {
     async ping() {
       await db.raw('select 1');
     },
+    poolStats: () => poolStats(db),
   };
   return repos;
 }
@@ -130,6 +132,8 @@ export interface Repositories {
   savepoint<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /** Reaches the database once (readiness). */
   ping(): Promise<void>;
+  /** The connection pool's use, for the metrics. */
+  poolStats(): PoolStats;
 }
 
 /** Runs of a transaction (or savepoint) PostgreSQL rolls back as a deadlock victim or serialization failure. */

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { axeViolations, chromiumPath, launchBrowser, screenshot } from '../helpers/browser.ts';
 import { startWebServer, type WebServer } from '../helpers/web-server.ts';
 import { messageText } from '../helpers/smtp.ts';
