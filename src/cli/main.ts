@@ -11,6 +11,7 @@ import { registerTerminations } from './commands/terminations.ts';
 import { registerPurge } from './commands/purge.ts';
 import { registerOutbox } from './commands/outbox.ts';
 import { registerImport } from './commands/import.ts';
+import { registerDb } from './commands/db.ts';
 
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const cli = cliContext(loadConfig(env), env);
@@ -27,6 +28,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   registerPurge(program, cli);
   registerOutbox(program, cli);
   registerImport(program, cli);
+  registerDb(program, cli);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

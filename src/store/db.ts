@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
@@ -79,5 +80,19 @@ export async function migrate(db: Db): Promise<string[]> {
     });
   } finally {
     await lock.destroy();
+  }
+}
+
+/** This version's migrations, in the order they apply. */
+export function migrationNames(): string[] {
+  return fs.readdirSync(migrationsDir).filter((f) => f.endsWith('.ts')).sort();
+}
+
+/** Applies migrations one at a time until the first `names.length` of them are applied. */
+export async function migrateUpTo(db: Db, names: string[]): Promise<void> {
+  for (;;) {
+    const [completed] = (await db.migrate.list(migrationConfig)) as [({ name: string } | string)[], unknown[]];
+    if (completed.length >= names.length) return;
+    await db.migrate.up(migrationConfig);
   }
 }
