@@ -1,3 +1,4 @@
+import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import pino from 'pino';
 import { loadConfig, type Config } from './config/config.ts';
@@ -9,6 +10,8 @@ import { OutboxWorker } from './delivery/outbox-worker.ts';
 import { closeGracefully, trackRequests } from './http/draining.ts';
 import { refuseConnect } from './http/connect-refusal.ts';
 import { Readiness } from './http/readiness.ts';
+import { createCaches } from './http/context.ts';
+import { listenForStaleCaches, type CacheListener } from './store/cache-notifications.ts';
 import path from 'node:path';
 
 export interface RunningServer {
@@ -34,12 +37,15 @@ export async function startServer(config: Config, log = pino({ level: config.log
   const database = await openDatabase(config, log);
   const { db } = database;
   const readiness = new Readiness('migrating');
+  // Kept here, not in the app, so that notifications from other processes can clear them.
+  const caches = createCaches(config.cacheSeconds * 1000);
+  let listener: CacheListener | undefined;
   let server: http.Server | undefined;
   let requests: ReturnType<typeof trackRequests>;
   let url: string;
   try {
     const key = await loadOrCreateSigningKey(config.dataDir, config.signingKey);
-    const app = buildApp({ db, config, key, log, now: () => new Date(), readiness });
+    const app = buildApp({ db, config, key, log, now: () => new Date(), readiness, caches });
     requests = trackRequests(app.callback());
     const listening = http.createServer(requests.listener);
     server = listening;
@@ -56,6 +62,8 @@ export async function startServer(config: Config, log = pino({ level: config.log
     options.onListening?.(url);
     const applied = await migrate(db);
     if (applied.length) log.info({ migrations: applied }, 'migrations applied');
+    // A token revoked or an organisation changed through any process is forgotten by this one at once.
+    listener = await listenForStaleCaches(db, () => caches.invalidate(), log);
   } catch (err) {
     // A start that fails (a migration, a port in use) leaves no embedded database running.
     if (server?.listening) await new Promise((resolve) => server!.close(resolve));
@@ -82,6 +90,7 @@ export async function startServer(config: Config, log = pino({ level: config.log
       }
       await closeGracefully(listening, requests, config.shutdownGraceMs, log);
       await worker?.stop();
+      await listener?.stop();
       await database.close();
       log.info('stopped');
     })();
@@ -90,10 +99,8 @@ export async function startServer(config: Config, log = pino({ level: config.log
   return { server: listening, db, url, beginDraining: () => readiness.draining(), stop };
 }
 
-const isMain = process.argv[1] && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href;
-if (isMain) {
-  const config = loadConfig();
-  const log = pino({ level: config.logLevel });
+/** One process serving until SIGTERM/SIGINT: `npm start`, or a worker of WORKERS=N. */
+function runOne(config: Config, log: pino.Logger): void {
   const starting = startServer(config, log);
   // Handlers go in before the server starts listening, so a signal that arrives right after
   // "listening" is logged still shuts down gracefully instead of killing the process. They stay
@@ -120,4 +127,52 @@ if (isMain) {
     log.fatal({ err }, 'could not start');
     process.exit(1);
   });
+}
+
+/**
+ * WORKERS=N: node's cluster, N processes sharing the listening socket (the primary hands each
+ * new connection to the next worker). Each is a whole server; they share nothing but the
+ * database, and LISTEN/NOTIFY keeps their caches honest. A signal to the primary is passed to
+ * every worker, which drains as one process would; the primary ends when they all have.
+ */
+function runWorkers(workers: number, log: pino.Logger): void {
+  let shuttingDown = false;
+  const live = new Set<Worker>();
+  const stopAll = () => {
+    for (const worker of live) worker.process.kill('SIGTERM');
+  };
+  for (let i = 0; i < workers; i++) live.add(cluster.fork());
+  cluster.on('exit', (worker, code, signal) => {
+    live.delete(worker);
+    if (!shuttingDown) {
+      // A worker that could not start (a port in use, a database refused) would fail again at
+      // once, and one that died leaves a server other than the one asked for: all stop.
+      log.error({ pid: worker.process.pid, code, signal }, 'a worker ended; stopping the others');
+      shuttingDown = true;
+      process.exitCode = 1;
+      stopAll();
+    }
+    if (live.size === 0) process.exit();
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      log.info({ signal, workers }, 'shutting down the workers');
+      stopAll();
+    });
+  }
+}
+
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href;
+if (isMain) {
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel });
+  if (config.workers > 1 && !config.databaseUrl) {
+    // The embedded database belongs to one process (DATA_DIR is locked by it).
+    log.fatal(`WORKERS=${config.workers} needs DATABASE_URL: the embedded database serves one process. Set DATABASE_URL to a PostgreSQL server (README: "Moving to PostgreSQL" moves the embedded data there), or start without WORKERS`);
+    process.exit(1);
+  }
+  if (config.workers > 1 && cluster.isPrimary) runWorkers(config.workers, log);
+  else runOne(config, log);
 }

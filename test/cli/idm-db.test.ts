@@ -17,20 +17,9 @@ import { runFile } from '../helpers/child-process.ts';
 import { databaseUrlOn, TEST_SERVER_ENV } from '../helpers/test-server.ts';
 import { IDM_GROUP, PATCH_OP, USER_SCHEMA } from '../helpers/scim.ts';
 import { recordSecret } from '../helpers/secrets.ts';
+import { fingerprint } from '../helpers/db-fingerprint.ts';
 
 const PASSWORD = recordSecret('Flyttlosen2026');
-
-/** Every table's rows as one digest each (knex_migrations by name only: its times are the target's own). */
-async function fingerprint(db: Knex): Promise<Record<string, string>> {
-  const tables = (await db.raw(`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like 'knex_migrations%'`)).rows as { table_name: string }[];
-  const out: Record<string, string> = {};
-  for (const { table_name: table } of tables) {
-    const row = (await db.raw(`select count(*)::int as n, md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as digest from ${table} t`)).rows[0];
-    out[table] = `${row.n} rows ${row.digest}`;
-  }
-  out.knex_migrations = ((await db.raw('select string_agg(name, \',\' order by id) as names from knex_migrations')).rows[0].names as string) ?? '';
-  return out;
-}
 
 describe('idm db export and import: from the embedded database to a PostgreSQL server', () => {
   const dirs: string[] = [];
