@@ -15,6 +15,8 @@ import { generateJwk } from './helpers/test-app.ts';
 import { createTestDb, type TestDb } from './helpers/test-db.ts';
 import { spawnNode, type Child } from './helpers/child-process.ts';
 import { recordSecret } from './helpers/secrets.ts';
+import { startSmtp } from './helpers/smtp.ts';
+import { waitUntil } from './helpers/wait.ts';
 
 /** A request on a connection of its own, so the cluster hands it to the next worker. */
 function once(url: string, method: string, token?: string, body?: unknown): Promise<{ status: number; text: string }> {
@@ -60,11 +62,12 @@ describe('WORKERS=N', () => {
     }
   });
 
-  it('with DATABASE_URL: two processes serve, a token revoked through either is refused by both, and SIGTERM stops them all', async () => {
+  it('with DATABASE_URL: two processes serve, send each e-mail once, a token revoked through either is refused by both, and SIGTERM stops them all', async () => {
     const jwk = await generateJwk();
+    const smtp = await startSmtp();
     const child: Child = spawnNode(['src/server.ts'], {
       ...process.env, WORKERS: '2', DATABASE_URL: testDb.url, DATA_DIR: dataDir(), PORT: '0', HOST: '127.0.0.1',
-      IDM_SIGNING_KEY: jwk, IDM_CACHE_SECONDS: '3600', LOG_LEVEL: 'info',
+      IDM_SIGNING_KEY: jwk, IDM_CACHE_SECONDS: '3600', LOG_LEVEL: 'info', SMTP_URL: smtp.url,
     });
     try {
       await child.waitForOutput(/"msg":"listening"[\s\S]*"msg":"listening"/, 'both workers to listen');
@@ -84,9 +87,24 @@ describe('WORKERS=N', () => {
       const key = await readSigningKey('/nonexistent', jwk);
       const settings = { issuer: config.issuer, audience: config.audience, leewaySeconds: TOKEN_LEEWAY_SECONDS };
       const operator = recordSecret((await signToken(key, settings, { role: 'operator', subject: 'op:workers', ttlSeconds: 600, jti: crypto.randomUUID() }, Date.now())).token);
-      const org = JSON.parse((await once(`${url}/admin/v1/organisations`, 'POST', operator, { name: 'Klusterkommunen', type: 'municipality' })).text);
+      const org = JSON.parse((await once(`${url}/admin/v1/organisations`, 'POST', operator, { name: 'Klustergymnasiet', type: 'school', schoolForm: 'gymnasieskola' })).text);
       const issued = JSON.parse((await once(`${url}/admin/v1/tokens`, 'POST', operator, { organisationId: org.id, role: 'admin', subject: 'workers-admin' })).text);
       recordSecret(issued.token);
+      // Both workers deliver the outbox: every one-time password e-mail arrives once.
+      const group = JSON.parse((await once(`${url}/scim/v2/Groups?filter=${encodeURIComponent('displayName eq "Studietider och utbildningar"')}&excludedAttributes=members`, 'GET', issued.token)).text).Resources[0].id;
+      const recipients: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const email = `kluster${i}@skola.se`;
+        const created = await once(`${url}/scim/v2/Users`, 'POST', issued.token, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `kluster.${i}`, emails: [{ value: email, type: 'work' }] });
+        const user = JSON.parse(created.text);
+        const patched = await once(`${url}/scim/v2/Groups/${group}`, 'PATCH', issued.token, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: user.id }] }] });
+        assert.equal(patched.status, 204);
+        recipients.push(email);
+      }
+      const pendingEmails = async () => Number((await testDb.db('outbox').where({ channel: 'email', status: 'pending' }).count({ n: '*' }).first())!.n);
+      await waitUntil(async () => (await pendingEmails()) === 0, 'the workers to deliver every e-mail');
+      assert.deepEqual(smtp.state.received.flatMap((r) => r.to).sort(), recipients.sort(), 'each e-mail sent once');
+
       // Verified, and so kept for an hour, by both workers.
       for (let i = 0; i < 4; i++) assert.equal((await once(`${url}/scim/v2/Users?count=0`, 'GET', issued.token)).status, 200);
       assert.equal((await once(`${url}/admin/v1/tokens/${issued.jti}`, 'DELETE', operator)).status, 200);
@@ -103,6 +121,7 @@ describe('WORKERS=N', () => {
       assert.equal([...child.output().matchAll(/"msg":"stopped"/g)].length, 2, 'each worker drained and stopped');
     } finally {
       await child.stop();
+      await smtp.stop();
     }
   });
 });

@@ -218,7 +218,7 @@ export interface ImportOptions {
  * table in one transaction (triggers off, so derived rows such as user_counts arrive as they
  * were, not counted twice; foreign keys still checked), moves the sequences past the rows, checks
  * each table's row count against the archive's own, then migrates to this code's latest. Either
- * everything is loaded or the data is not (the schema may stay, as an empty migrated database).
+ * everything is loaded, or the database is left empty as it was found.
  */
 export async function readArchive(db: Knex, input: Readable, options: ImportOptions = {}): Promise<ArchiveSummary> {
   const reader = new ArchiveReader(input);
@@ -232,8 +232,26 @@ export async function readArchive(db: Knex, input: Readable, options: ImportOpti
 
   const existing = (await db.raw(`select table_name from information_schema.tables where table_schema = 'public' order by 1`)).rows as { table_name: string }[];
   if (existing.length) throw new ArchiveError(`the database is not empty (it has the tables ${existing.map((r) => r.table_name).join(', ')}): import into a new, empty database`);
-  await migrateUpTo(db, manifest.migrations);
+  try {
+    await migrateUpTo(db, manifest.migrations);
+    const rows = await load(db, reader);
+    await migrateUpTo(db, migrationNames());
+    return { manifest, rows };
+  } catch (err) {
+    // The database was empty before: leave it so, and a corrected import can run again.
+    await unmigrate(db).catch(() => undefined);
+    throw err;
+  }
+}
 
+/** Every migration rolled back (each one's down), then the bookkeeping: an empty database again. */
+async function unmigrate(db: Knex): Promise<void> {
+  await db.migrate.rollback(undefined, true);
+  await db.raw('drop table if exists knex_migrations, knex_migrations_lock');
+}
+
+/** The rows, in one transaction: see readArchive. */
+async function load(db: Knex, reader: ArchiveReader): Promise<Record<string, number>> {
   const rows: Record<string, number> = {};
   await withConnection(db, async (conn) => {
     await conn.query('begin');
@@ -281,6 +299,5 @@ export async function readArchive(db: Knex, input: Readable, options: ImportOpti
       throw err;
     }
   });
-  await migrateUpTo(db, migrationNames());
-  return { manifest, rows };
+  return rows;
 }
