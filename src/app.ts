@@ -93,6 +93,7 @@ export function buildApp(given: AppInput): Koa<AppState> {
   });
   app.use(accessLog(deps.log));
   app.use(errorHandler(deps.log));
+  app.use(refuseWhileMigrating(deps));
   app.use(refuseUnimplementedMethods(implementedMethods(routers)));
   for (const router of routers) {
     app.use(router.routes());
@@ -108,6 +109,21 @@ export function buildApp(given: AppInput): Koa<AppState> {
     sendScim(ctx, 404, error.toBody());
   });
   return app;
+}
+
+const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * While migrations run (they may be waiting for another process's), the process listens only so
+ * that `/readyz` can say so: everything else is 503 with Retry-After, as the schema is not yet
+ * the one the code expects.
+ */
+function refuseWhileMigrating(deps: AppDeps): Koa.Middleware<AppState> {
+  return (ctx, next) => {
+    if (!deps.readiness || deps.readiness.servesRequests || HEALTH_PATHS.has(ctx.path)) return next();
+    ctx.set('Retry-After', '5');
+    sendScim(ctx, 503, new ScimError(503, 'the server is starting: database migrations are running; try again shortly').toBody());
+  };
 }
 
 /** One router per API: its prefix, the middleware guarding it, then the resource routers under it. */

@@ -31,9 +31,10 @@ export interface NodeProcess {
 
 /**
  * Starts `node [nodeArgs] --import tsx <script>` from the repository root with `env` added, its
- * output in `logFile`, and waits until GET `healthPath` answers 200.
+ * output in `logFile`, and waits until GET `healthPath` answers 200: the server's `/readyz` (it
+ * listens before it migrates, and is ready once migrated), the others' `/healthz`.
  */
-export async function startNode(script: string, env: NodeJS.ProcessEnv, logFile: string, nodeArgs: string[] = [], healthPath = '/healthz'): Promise<NodeProcess> {
+export async function startNode(script: string, env: NodeJS.ProcessEnv, logFile: string, nodeArgs: string[] = [], healthPath = script === 'src/server.ts' ? '/readyz' : '/healthz'): Promise<NodeProcess> {
   const port = await freePort();
   const out = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {

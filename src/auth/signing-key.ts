@@ -64,3 +64,27 @@ export async function loadOrCreateSigningKey(dataDir: string, envKey: string | u
   }
   return readSigningKey(dataDir, undefined);
 }
+
+/** The key file of DATA_DIR as its JWK, or undefined when there is none (`idm db export`). */
+export function readKeyFile(dataDir: string): JWK | undefined {
+  const file = path.join(dataDir, KEY_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  return parseJwk(fs.readFileSync(file, 'utf8'), file);
+}
+
+/** Whether two JWKs are the same key pair (the public point decides). */
+export function sameKey(a: JWK, b: JWK): boolean {
+  return a.kty === b.kty && a.crv === b.crv && a.x === b.x && a.y === b.y;
+}
+
+/** Writes DATA_DIR's key file (mode 0600), never over an existing one (`idm db import`). */
+export async function installKeyFile(dataDir: string, jwk: JWK): Promise<void> {
+  await fromJwk(jwk);
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(path.join(dataDir, KEY_FILE), JSON.stringify(jwk), { mode: 0o600, flag: 'wx' });
+}
+
+/** IDM_SIGNING_KEY as a JWK. */
+export function envKeyJwk(envKey: string): JWK {
+  return parseJwk(envKey, 'IDM_SIGNING_KEY');
+}

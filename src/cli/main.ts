@@ -12,6 +12,7 @@ import { registerPurge } from './commands/purge.ts';
 import { registerOutbox } from './commands/outbox.ts';
 import { registerImport } from './commands/import.ts';
 import { registerReceivers } from './commands/receivers.ts';
+import { registerDb } from './commands/db.ts';
 
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const cli = cliContext(loadConfig(env), env);
@@ -29,6 +30,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   registerOutbox(program, cli);
   registerImport(program, cli);
   registerReceivers(program, cli);
+  registerDb(program, cli);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -12,6 +12,10 @@ export interface Config {
   logLevel: string;
   maxBodyBytes: number;
   shutdownGraceMs: number;
+  /** On SIGTERM, how long /readyz fails while requests are still served, before the drain begins. */
+  shutdownDelayMs: number;
+  /** Server processes (node's cluster) for `npm start`; above 1 only with DATABASE_URL. */
+  workers: number;
   smtpUrl: string | undefined;
   smtpFrom: string;
   /** Seconds without activity before a session ends (SPEC §6.2: 20 minutes). */
@@ -73,6 +77,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     maxBodyBytes: intFrom(env, 'MAX_BODY_BYTES', 1_048_576),
     shutdownGraceMs: intFrom(env, 'SHUTDOWN_GRACE_MS', 10_000),
+    shutdownDelayMs: intFrom(env, 'SHUTDOWN_DELAY_MS', 0),
+    workers: intFrom(env, 'WORKERS', 1),
     smtpUrl: env.SMTP_URL || undefined,
     smtpFrom: env.SMTP_FROM || 'Mina tjänster <no-reply@identity-manager.invalid>',
     // SESSION_IDLE_SECONDS wins over the older SESSION_IDLE_MINUTES, so a demonstration can use seconds.

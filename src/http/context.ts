@@ -7,6 +7,7 @@ import { TtlCache } from '../auth/ttl-cache.ts';
 import type { Organisation } from '../model/organisation.ts';
 import type { Repositories } from '../store/repositories.ts';
 import type { PasswordHasher } from '../domain/password-hash.ts';
+import type { Readiness } from './readiness.ts';
 
 /**
  * Short-lived caches of what almost every request reads. Operator writes in this process clear
@@ -28,6 +29,8 @@ export interface AppDeps {
   caches?: AppCaches;
   /** The slow hashing of sign-in; scrypt unless a test hands in one that counts. */
   hasher?: PasswordHasher;
+  /** Whether the process takes traffic (server.ts: migrating, draining); always, when absent. */
+  readiness?: Readiness;
 }
 
 export function createCaches(ttlMs: number): AppCaches {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
@@ -59,7 +60,39 @@ const migrationConfig: Knex.MigratorConfig = {
   tableName: 'knex_migrations',
 };
 
+// pg_advisory_lock's key for migrations (any constant; the ASCII of "idm:mig").
+export const MIGRATION_LOCK_KEY = 0x69646d3a6d6967n;
+
+/**
+ * Applies the migrations not yet applied. Several processes starting at once take turns: each
+ * waits for PostgreSQL's advisory lock, held on a connection of its own, so only the first
+ * migrates and the others find nothing left to do (knex's own lock would make them fail).
+ */
 export async function migrate(db: Db): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]];
-  return applied;
+  const lock = knexFactory({ client: 'pg', connection: db.client.config.connection, pool: { min: 0, max: 1 } });
+  try {
+    // Held until this transaction ends, on this one connection, while the migrations run on the
+    // main pool.
+    return await lock.transaction(async (trx) => {
+      await trx.raw('select pg_advisory_xact_lock(?::bigint)', [MIGRATION_LOCK_KEY.toString()]);
+      const [, files] = (await db.migrate.latest(migrationConfig)) as [number, string[]];
+      return files;
+    });
+  } finally {
+    await lock.destroy();
+  }
+}
+
+/** This version's migrations, in the order they apply. */
+export function migrationNames(): string[] {
+  return fs.readdirSync(migrationsDir).filter((f) => f.endsWith('.ts')).sort();
+}
+
+/** Applies migrations one at a time until the first `names.length` of them are applied. */
+export async function migrateUpTo(db: Db, names: string[]): Promise<void> {
+  for (;;) {
+    const [completed] = (await db.migrate.list(migrationConfig)) as [({ name: string } | string)[], unknown[]];
+    if (completed.length >= names.length) return;
+    await db.migrate.up(migrationConfig);
+  }
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { notifyCachesStale } from './cache-notifications.ts';
 import { isUuid } from '../model/ids.ts';
 import type { Organisation, OrganisationChanges, OrganisationType } from '../model/organisation.ts';
 
@@ -80,6 +81,8 @@ export function organisationsStore(db: Knex) {
         .where({ id })
         .update({ ...toColumns(changes), modified_at: now })
         .returning('*');
+      // Deactivation and a new school form reach every process at this transaction's commit.
+      if (row) await notifyCachesStale(db, 'organisation');
       return row ? fromRow(row) : undefined;
     },
   };

@@ -88,6 +88,12 @@ export function outboxStore(db: Knex) {
   return {
     enqueue: (message: OutboxMessage) => enqueue(db, message),
 
+    /** Messages not yet delivered (served by the index outbox_pending). */
+    async backlog(): Promise<number> {
+      const row = await db('outbox').where({ status: 'pending' }).count({ n: '*' }).first();
+      return Number(row?.n ?? 0);
+    },
+
     /** Newest first. */
     async list(filter: OutboxFilter): Promise<OutboxEntry[]> {
       const query = db<OutboxRow>('outbox').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(filter.limit);

@@ -7,6 +7,9 @@ import { sessionDirectory, sessionsStore } from './sessions-store.ts';
 import { auditStore, tenantAudit } from './audit-store.ts';
 import { allOrganisationsAuditReader, auditReader } from './audit-query.ts';
 import { outboxStore, tenantOutbox } from './outbox-store.ts';
+import { poolStats, type PoolStats } from './pool-stats.ts';
+import { readArchive, writeArchive, type ArchiveSummary, type ImportOptions } from './database-archive.ts';
+import type { Readable, Writable } from 'node:stream';
 import { outboxDeliveryStore } from './outbox-delivery-store.ts';
 import { eventsStore } from './events-store.ts';
 import { adminDeclarationsStore } from './admin-declarations-store.ts';
@@ -65,6 +68,7 @@ export function createRepositories(db: Knex): Repositories {
     async ping() {
       await db.raw('select 1');
     },
+    poolStats: () => poolStats(db),
   };
   return repos;
 }
@@ -133,6 +137,8 @@ export interface Repositories {
   savepoint<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /** Reaches the database once (readiness). */
   ping(): Promise<void>;
+  /** The connection pool's use, for the metrics. */
+  poolStats(): PoolStats;
 }
 
 /** Runs of a transaction (or savepoint) PostgreSQL rolls back as a deadlock victim or serialization failure. */
@@ -160,12 +166,26 @@ export interface OpenRepositories {
   repos: Repositories;
   /** Applies the migrations not yet applied; returns their names. */
   migrate: () => Promise<string[]>;
+  /** `idm db export` / `idm db import`: the whole database as one archive (database-archive.ts). */
+  archive: {
+    write: (out: Writable, extras: Record<string, unknown>) => Promise<ArchiveSummary>;
+    read: (input: Readable, options?: ImportOptions) => Promise<ArchiveSummary>;
+  };
   close: () => Promise<void>;
 }
 
 export async function openRepositories(config: { databaseUrl: string | undefined; dataDir: string }, log: Logger): Promise<OpenRepositories> {
   const database = await openDatabase(config, log);
-  return { repos: createRepositories(database.db), migrate: () => migrate(database.db), close: database.close };
+  return {
+    repos: createRepositories(database.db),
+    migrate: () => migrate(database.db),
+    archive: {
+      write: (out, extras) => writeArchive(database.db, out, extras),
+      read: (input, options) => readArchive(database.db, input, options),
+    },
+    close: database.close,
+  };
 }
 
 export type { Db };
+export { ArchiveError, type ArchiveManifest, type ArchiveSummary } from './database-archive.ts';

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { notifyCachesStale } from './cache-notifications.ts';
 import type { Role } from '../model/principal.ts';
 
 export interface IssuedToken {
@@ -63,6 +64,8 @@ export function tokensStore(db: Knex) {
 
     async revoke(jti: string, now: Date): Promise<IssuedToken | undefined> {
       const [row] = await db<TokenRow>('tokens').where({ jti }).update({ revoked_at: db.raw('coalesce(revoked_at, ?)', [now]) as unknown as Date }).returning('*');
+      // Every process forgets the tokens it verified, at this transaction's commit.
+      if (row) await notifyCachesStale(db, 'token');
       return row ? fromRow(row) : undefined;
     },
 
