@@ -5,6 +5,7 @@ import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 import { patchOp, scimClient, USER_SCHEMA, IDM_USER, type ScimClient } from '../helpers/scim.ts';
 import { startLocalReceiver, type LocalReceiver } from '../helpers/set-receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
+import { recordSecret } from '../helpers/secrets.ts';
 import { EventPushWorker, type PushOptions } from '../../src/events/push-worker.ts';
 import { createRepositories } from '../../src/store/repositories.ts';
 
@@ -102,6 +103,24 @@ describe('change events pushed to a receiver (SPEC §6.6, RFC 8935, RFC 9967)', 
     assert.equal(typeof post.claims.iat, 'number');
     // No secret ever leaves in an event.
     assert.ok(!receiver.posts.some((p) => JSON.stringify(p.claims).includes('password')));
+  });
+
+  it('tells of credential status changes at sign-in: pending, active, locked (never a secret)', async () => {
+    const start = receiver.reference.received.length;
+    const user = await scim.createUser('kari.konto');
+    assert.equal((await scim.patch(`/Groups/${group}`, patchOp({ op: 'add', path: 'members', value: [{ value: user.id }] }))).status, 204);
+    const otp = recordSecret((await t.testDb.db('outbox').where({ user_id: user.id, channel: 'email' }).orderBy('id', 'desc').first()).secret as string);
+    const post = (path: string, body: Record<string, unknown>) => t.http().post(path).send(body);
+    assert.equal((await post('/auth/password', { userName: 'kari.konto', oneTimePassword: otp, newPassword: 'Hemligt123abc' })).status, 204);
+    for (let i = 0; i < 5; i++) assert.equal((await post('/auth/login', { userName: 'kari.konto', password: `Fel${i}lösenord1` })).status, 401);
+    await deliverUntil(start + 5);
+    const statuses = receiver.reference.received.slice(start)
+      .filter((e) => e.uri === `/Users/${user.id}` && e.events[`${PROV}:patch:full`])
+      .map((e) => (e.events[`${PROV}:patch:full`].data as any).Operations)
+      .filter((ops: any[]) => ops.some((o) => o.path === `${IDM_USER}:credentialStatus`))
+      .map((ops: any[]) => ops[0].value);
+    assert.deepEqual(statuses, ['pending', 'active', 'locked']);
+    assert.equal(receiver.reference.replica.users.get(user.id)![IDM_USER] && (receiver.reference.replica.users.get(user.id)![IDM_USER] as any).credentialStatus, 'locked');
   });
 
   it('shows the receiver in the list with its backlog, deliveries and no error', async () => {
