@@ -65,6 +65,22 @@ function urlFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return raw.replace(/\/+$/, '');
 }
 
+/** A JSON array of JWKs (kept as its text), or undefined when the variable is not set. */
+function jwkListFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a JSON array of public JWKs`);
+  }
+  if (!Array.isArray(value) || !value.every((k) => typeof k === 'object' && k !== null && typeof (k as { kid?: unknown }).kid === 'string')) {
+    throw new ConfigError(`${name} must be a JSON array of public JWKs, each with a kid`);
+  }
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     host: env.HOST || '127.0.0.1',
@@ -92,7 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authRateLimitBurst: intFrom(env, 'AUTH_RATE_LIMIT_BURST', 20),
     publicUrl: urlFrom(env, 'IDM_PUBLIC_URL'),
     eventPollWaitSeconds: intFrom(env, 'EVENT_POLL_WAIT_SECONDS', 30),
-    retiredPublicKeys: env.IDM_RETIRED_PUBLIC_KEYS || undefined,
+    retiredPublicKeys: jwkListFrom(env, 'IDM_RETIRED_PUBLIC_KEYS'),
     eventLeaseSeconds: intFrom(env, 'EVENT_LEASE_SECONDS', 60),
   };
 }

@@ -96,6 +96,11 @@ export function eventsStore(db: Knex) {
     return (result.rows as LogRow[]).map(toEntry);
   }
 
+  async function positionOf(id: string): Promise<LogPosition | undefined> {
+    const row = await db('event_receivers').where({ id }).first('position_order', 'position_id');
+    return row ? { order: row.position_order, id: String(row.position_id) } : undefined;
+  }
+
   return {
     async create(fields: ReceiverFields, now: Date): Promise<Receiver> {
       // A new receiver starts at the horizon: it hears of changes from its registration on.
@@ -134,10 +139,7 @@ export function eventsStore(db: Knex) {
       return row ? toReceiver(row) : undefined;
     },
 
-    async position(id: string): Promise<LogPosition | undefined> {
-      const row = await db('event_receivers').where({ id }).first('position_order', 'position_id');
-      return row ? { order: row.position_order, id: String(row.position_id) } : undefined;
-    },
+    position: positionOf,
 
     /** Every receiver with its backlog (entries after its position, the ones in flight included). */
     async list(): Promise<ReceiverStatus[]> {
@@ -270,7 +272,7 @@ export function eventsStore(db: Knex) {
 
     /** The receiver's entries after its position that it has not acknowledged, up to `limit`. */
     async unacknowledged(receiverId: string, orgIds: string[] | null, limit: number): Promise<ChangeEntry[]> {
-      const position = await this.position(receiverId);
+      const position = await positionOf(receiverId);
       if (!position) return [];
       const out: ChangeEntry[] = [];
       let from = position;

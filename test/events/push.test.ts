@@ -5,6 +5,7 @@ import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 import { patchOp, scimClient, USER_SCHEMA, IDM_USER, type ScimClient } from '../helpers/scim.ts';
 import { startLocalReceiver, type LocalReceiver } from '../helpers/set-receiver.ts';
 import { waitUntil } from '../helpers/wait.ts';
+import { recordSecret } from '../helpers/secrets.ts';
 import { EventPushWorker, type PushOptions } from '../../src/events/push-worker.ts';
 import { createRepositories } from '../../src/store/repositories.ts';
 
@@ -104,6 +105,24 @@ describe('change events pushed to a receiver (SPEC §6.6, RFC 8935, RFC 9967)', 
     assert.ok(!receiver.posts.some((p) => JSON.stringify(p.claims).includes('password')));
   });
 
+  it('tells of credential status changes at sign-in: pending, active, locked (never a secret)', async () => {
+    const start = receiver.reference.received.length;
+    const user = await scim.createUser('kari.konto');
+    assert.equal((await scim.patch(`/Groups/${group}`, patchOp({ op: 'add', path: 'members', value: [{ value: user.id }] }))).status, 204);
+    const otp = recordSecret((await t.testDb.db('outbox').where({ user_id: user.id, channel: 'email' }).orderBy('id', 'desc').first()).secret as string);
+    const post = (path: string, body: Record<string, unknown>) => t.http().post(path).send(body);
+    assert.equal((await post('/auth/password', { userName: 'kari.konto', oneTimePassword: otp, newPassword: 'Hemligt123abc' })).status, 204);
+    for (let i = 0; i < 5; i++) assert.equal((await post('/auth/login', { userName: 'kari.konto', password: `Fel${i}lösenord1` })).status, 401);
+    await deliverUntil(start + 5);
+    const statuses = receiver.reference.received.slice(start)
+      .filter((e) => e.uri === `/Users/${user.id}` && e.events[`${PROV}:patch:full`])
+      .map((e) => (e.events[`${PROV}:patch:full`].data as any).Operations)
+      .filter((ops: any[]) => ops.some((o) => o.path === `${IDM_USER}:credentialStatus`))
+      .map((ops: any[]) => ops[0].value);
+    assert.deepEqual(statuses, ['pending', 'active', 'locked']);
+    assert.equal(receiver.reference.replica.users.get(user.id)![IDM_USER] && (receiver.reference.replica.users.get(user.id)![IDM_USER] as any).credentialStatus, 'locked');
+  });
+
   it('shows the receiver in the list with its backlog, deliveries and no error', async () => {
     const res = await (await admin()).get('/admin/v1/receivers');
     assert.equal(res.status, 200);
@@ -117,36 +136,44 @@ describe('change events pushed to a receiver (SPEC §6.6, RFC 8935, RFC 9967)', 
 
   it('retries a receiver that is down with growing delays, then delivers the backlog in order, each jti once', async () => {
     await receiver.down();
-    const start = receiver.reference.received.length;
-    const w = worker({ retryBaseMs: 1000, retryCapMs: 8000 });
-    const users = [];
-    for (let i = 0; i < 5; i++) users.push(await scim.createUser(`backlog.${i}`));
-    await waitUntil(async () => (await w.deliverOnce()).claimed, 'a delivery attempt');
-    const listed = async () => (await (await admin()).get('/admin/v1/receivers')).body.find((r: any) => r.id === receiverId);
-    let row = await listed();
-    assert.match(row.lastError, /no answer/);
-    assert.equal(row.backlog, 5);
-    // equal jitter at random() = 0.5: three quarters of 1 s, then of 2 s, 4 s, 8 s, 8 s (capped).
-    const delays = [];
-    for (let attempt = 2; attempt <= 5; attempt++) {
-      const due = new Date(row.nextAttemptAt).getTime();
-      delays.push(due - clock.now.getTime());
-      assert.equal((await w.deliverOnce()).claimed, false, 'nothing is tried before the retry is due');
-      clock.now = new Date(due);
-      assert.equal((await w.deliverOnce()).claimed, true);
-      row = await listed();
-    }
-    assert.deepEqual(delays, [750, 1500, 3000, 6000]);
-    assert.equal(new Date(row.nextAttemptAt).getTime() - clock.now.getTime(), 6000, 'capped');
+    let down = true;
+    try {
+      const start = receiver.reference.received.length;
+      const w = worker({ retryBaseMs: 1000, retryCapMs: 8000 });
+      const users = [];
+      for (let i = 0; i < 5; i++) users.push(await scim.createUser(`backlog.${i}`));
+      // A failed attempt (another database's open transaction can keep the new rows back a moment).
+      await waitUntil(async () => (await w.deliverOnce()).failed, 'a failed delivery attempt');
+      const listed = async () => (await (await admin()).get('/admin/v1/receivers')).body.find((r: any) => r.id === receiverId);
+      let row = await listed();
+      assert.match(row.lastError, /no answer/);
+      assert.equal(row.backlog, 5);
+      // equal jitter at random() = 0.5: three quarters of 1 s, then of 2 s, 4 s, 8 s, 8 s (capped).
+      const delays = [];
+      for (let attempt = 2; attempt <= 5; attempt++) {
+        const due = new Date(row.nextAttemptAt).getTime();
+        delays.push(due - clock.now.getTime());
+        assert.equal((await w.deliverOnce()).claimed, false, 'nothing is tried before the retry is due');
+        clock.now = new Date(due);
+        assert.equal((await w.deliverOnce()).claimed, true);
+        row = await listed();
+      }
+      assert.deepEqual(delays, [750, 1500, 3000, 6000]);
+      assert.equal(new Date(row.nextAttemptAt).getTime() - clock.now.getTime(), 6000, 'capped');
 
-    await receiver.up();
-    clock.now = new Date(new Date(row.nextAttemptAt).getTime());
-    await deliverUntil(start + 5, w);
-    assert.deepEqual(receiver.reference.received.slice(start).map((e) => e.uri), users.map((u) => `/Users/${u.id}`));
-    assert.equal(receiver.reference.duplicates, 0);
-    row = await listed();
-    assert.equal(row.backlog, 0);
-    assert.equal(row.nextAttemptAt, null);
+      await receiver.up();
+      down = false;
+      clock.now = new Date(new Date(row.nextAttemptAt).getTime());
+      await deliverUntil(start + 5, w);
+      assert.deepEqual(receiver.reference.received.slice(start).map((e) => e.uri), users.map((u) => `/Users/${u.id}`));
+      assert.equal(receiver.reference.duplicates, 0);
+      row = await listed();
+      assert.equal(row.backlog, 0);
+      assert.equal(row.nextAttemptAt, null);
+    } finally {
+      // A failure here leaves the receiver up for the tests after it.
+      if (down) await receiver.up();
+    }
   });
 
   it('parks a SET the receiver refuses as invalid_request, says so, and goes on with the next', async () => {
